@@ -1,0 +1,3 @@
+from camhealth.cli import main
+
+main()

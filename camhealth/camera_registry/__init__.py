@@ -1,0 +1,1 @@
+"""Areas and cameras: the only place that knows their database schema."""

@@ -1,0 +1,185 @@
+"""The configuration: one YAML file plus ``CAMHEALTH_*`` environment overrides, validated.
+
+Nested fields are reached from the environment with a double underscore:
+``CAMHEALTH_PROBES__TIMEOUT=3`` sets ``probes.timeout``; ``CAMHEALTH_DATABASE__URL`` sets the
+database.  Values from the environment are parsed as YAML scalars, so ``true``, ``3`` and ``2.5``
+have their natural types.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+
+from camhealth.health.thresholds import QualityThresholds
+
+ENV_PREFIX = "CAMHEALTH_"
+MASK = "********"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///camhealth.db"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseConfig(_Section):
+    url: SecretStr = Field(
+        SecretStr(DEFAULT_DATABASE_URL),
+        description="SQLAlchemy URL: sqlite+aiosqlite:///FILE or postgresql+asyncpg://...",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _known_driver(cls, value: SecretStr) -> SecretStr:
+        try:
+            url = make_url(value.get_secret_value())
+        except Exception as exc:
+            raise ValueError("not a database URL") from exc
+        if url.drivername not in {"sqlite+aiosqlite", "postgresql+asyncpg"}:
+            raise ValueError(
+                f"driver {url.drivername!r} is not supported; "
+                "use sqlite+aiosqlite:///FILE or postgresql+asyncpg://HOST/DB"
+            )
+        return value
+
+    def masked_url(self) -> str:
+        """The URL with its password replaced, safe to print or log."""
+        return make_url(self.url.get_secret_value()).render_as_string(hide_password=True)
+
+
+class CredentialsConfig(_Section):
+    key: SecretStr | None = Field(
+        None, description="Fernet key for credentials at rest (prefer CAMHEALTH_CREDENTIALS__KEY)."
+    )
+    key_file: Path | None = Field(None, description="File holding the Fernet key.")
+
+
+class ProbesConfig(_Section):
+    timeout: float = Field(5.0, gt=0, description="Deadline of one probe, seconds.")
+    onvif_interval: float = Field(60.0, gt=0, description="Seconds between ONVIF probes.")
+    rtsp_interval: float = Field(60.0, gt=0, description="Seconds between RTSP probes.")
+    frames_interval: float = Field(300.0, gt=0, description="Seconds between frame samples.")
+    platform_interval: float = Field(300.0, gt=0, description="Seconds between platform checks.")
+    concurrency: int = Field(256, gt=0, description="Probes in flight at once, all cameras.")
+    per_host: int = Field(2, gt=0, description="Probes in flight at once against one host.")
+
+
+class HealthConfig(_Section):
+    confirm_after: int = Field(2, ge=1, description="Bad samples in a row that confirm a fault.")
+    clear_after: int = Field(2, ge=1, description="Good samples in a row that clear a fault.")
+    offline_after: int = Field(3, ge=1, description="Failed reachability probes that mean offline.")
+
+
+class ExporterConfig(_Section):
+    host: str = Field("127.0.0.1", description="Address the exporter listens on.")
+    port: int = Field(9810, gt=0, lt=65536, description="Port of /metrics, /api/v1, the console.")
+
+
+class LoggingConfig(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["auto", "json", "text"] = Field(
+        "auto", description="auto: text on a terminal, JSON lines otherwise."
+    )
+
+
+class Settings(_Section):
+    database: DatabaseConfig = DatabaseConfig()
+    credentials: CredentialsConfig = CredentialsConfig()
+    probes: ProbesConfig = ProbesConfig()
+    health: HealthConfig = HealthConfig()
+    quality: QualityThresholds = QualityThresholds()
+    exporter: ExporterConfig = ExporterConfig()
+    logging: LoggingConfig = LoggingConfig()
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; ``errors`` lists each problem as ``path: message``."""
+
+    def __init__(self, source: str, errors: list[str]) -> None:
+        super().__init__(f"{source}: " + "; ".join(errors))
+        self.source = source
+        self.errors = errors
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the YAML file (if any), apply the environment overrides, validate everything."""
+    source = str(path) if path else "configuration"
+    data = _read_yaml(path) if path else {}
+    _apply_env(data, os.environ if environ is None else environ)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(source, format_errors(exc)) from None
+
+
+def format_errors(exc: ValidationError) -> list[str]:
+    """pydantic's errors as ``probes.timeout: must be greater than 0``, without input values."""
+    return [f"{_path(err['loc'])}: {_message(err)}" for err in exc.errors()]
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def _message(err: Any) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown field"
+    msg = str(err["msg"])
+    for prefix, replacement in (("Input should be", "must be"), ("Value error, ", "")):
+        if msg.startswith(prefix):
+            msg = replacement + msg[len(prefix) :]
+    return msg.strip()
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), [f"cannot read: {exc.strerror}"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "file"
+        raise ConfigError(str(path), [f"{where}: not valid YAML"]) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), ["(top level): must be a mapping of sections"])
+    return data
+
+
+def _apply_env(data: dict[str, Any], environ: Mapping[str, str]) -> None:
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        *parents, leaf = name[len(ENV_PREFIX) :].lower().split("__")
+        node = data
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(name, [f"{part}: is not a section"])
+        node[leaf] = _env_value(raw)
+
+
+def _env_value(raw: str) -> Any:
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        return raw
+    return raw if isinstance(value, dict | list) or value is None else value
+
+
+def masked_dump(settings: Settings) -> dict[str, Any]:
+    """The effective configuration as plain data, secrets replaced by a mask."""
+    data = settings.model_dump(mode="json")
+    data["database"]["url"] = settings.database.masked_url()
+    if settings.credentials.key is not None:
+        data["credentials"]["key"] = MASK
+    return data

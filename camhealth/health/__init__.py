@@ -1,0 +1,1 @@
+"""Pure functions: picture diagnosis, status with hysteresis, indicators. No I/O, no clock."""

@@ -1,0 +1,1 @@
+"""Simulated ONVIF/RTSP cameras with fault injection, on loopback only."""
