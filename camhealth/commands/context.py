@@ -10,6 +10,7 @@ from typing import NoReturn
 import typer
 
 from camhealth.config import ConfigError, Settings, load_settings
+from camhealth.logs import setup_logging
 
 
 @dataclass
@@ -19,9 +20,11 @@ class AppContext:
     @cached_property
     def settings(self) -> Settings:
         try:
-            return load_settings(self.config_path)
+            settings = load_settings(self.config_path)
         except ConfigError as exc:
             fail(f"invalid configuration ({exc.source}):\n  " + "\n  ".join(exc.errors))
+        setup_logging(settings.logging)
+        return settings
 
 
 def get_context(ctx: typer.Context) -> AppContext:
