@@ -82,8 +82,9 @@ Image = npt.NDArray[np.uint8]
 class FrameSample:
     """The first keyframe of a stream, decoded.
 
-    ``image`` is BGR (OpenCV's order, what ``camhealth.health.quality`` takes); ``small`` a downscaled
-    copy (see ``camhealth.probes.frames.SMALL_WIDTH``) for the cheap measures; ``jpeg`` a thumbnail for evidence.
+    ``image`` is BGR (OpenCV's order, what ``camhealth.health.quality`` takes); ``small`` a
+    downscaled copy (``camhealth.probes.frames.SMALL_WIDTH`` wide) for the cheap measures;
+    ``jpeg`` a thumbnail for evidence.
     """
 
     image: Image

@@ -34,3 +34,7 @@ password = st.text(
 def test_password_never_survives(user: str, pw: str) -> None:
     text = f"error at rtsp://{user}:{pw}@camera.local/live (pw {pw})"
     assert pw not in redact(text, [pw])
+
+
+def test_password_with_at_sign() -> None:
+    assert "p@ss" not in redact("rtsp://u:p@ss@h/x failed", ["p@ss"])
