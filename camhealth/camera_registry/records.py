@@ -8,7 +8,7 @@ credential goes to the encrypted store and the URL that is kept, shown and logge
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -110,6 +110,11 @@ class CameraRecord(_Record):
             raise ValueError("URL has an invalid port") from None
         return value
 
+    @field_validator("maintenance_start", "maintenance_end", mode="after")
+    @classmethod
+    def _to_utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else as_utc(value)
+
     @field_validator("tags", mode="before")
     @classmethod
     def _split_tags(cls, value: Any) -> Any:
@@ -132,7 +137,16 @@ class CameraRecord(_Record):
     def in_maintenance(self, now: datetime) -> bool:
         if self.maintenance_start is None or self.maintenance_end is None:
             return False
-        return self.maintenance_start <= now < self.maintenance_end
+        return self.maintenance_start <= as_utc(now) < self.maintenance_end
+
+
+def as_utc(value: datetime) -> datetime:
+    """The same instant in UTC; a time without a zone is read in the host's local time zone.
+
+    Spreadsheets write maintenance windows as local wall-clock times; normalising them here makes
+    a record compare equal after a trip through a database that keeps no zone (SQLite).
+    """
+    return value.astimezone(UTC)
 
 
 def split_userinfo(url: str) -> tuple[str, str | None, str | None]:
