@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from camhealth.simulator.camera import MAIN_PATH, SUB_PATH, Codec, SimCamera, StreamSpec
+from camhealth.simulator.clips import stream_spec
 from camhealth.simulator.faults import Fault
 from camhealth.simulator.onvif_soap import TDS, TRT, SoapFault, SoapRequest, element
 
@@ -102,8 +103,8 @@ def get_services(camera: SimCamera, request: SoapRequest, now: datetime) -> str:
 def _profiles(camera: SimCamera) -> list[tuple[str, str, StreamSpec, str]]:
     """(token, name, stream, RTSP path) of the main and the sub profile."""
     return [
-        (MAIN_TOKEN, "mainStream", camera.main, MAIN_PATH),
-        (SUB_TOKEN, "subStream", camera.sub, SUB_PATH),
+        (MAIN_TOKEN, "mainStream", stream_spec(camera, "main"), MAIN_PATH),
+        (SUB_TOKEN, "subStream", stream_spec(camera, "sub"), SUB_PATH),
     ]
 
 
@@ -134,7 +135,7 @@ def _encoder(token: str, stream: StreamSpec) -> str:
 
 
 def get_profiles(camera: SimCamera, request: SoapRequest, now: datetime) -> str:
-    main = camera.main
+    main = stream_spec(camera, "main")
     profiles = "".join(
         f'<trt:Profiles token="{token}" fixed="true">{element("tt:Name", name)}'
         '<tt:VideoSourceConfiguration token="VideoSourceConfig_1"><tt:Name>VideoSource_1</tt:Name>'

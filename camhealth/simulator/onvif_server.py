@@ -32,7 +32,7 @@ from camhealth.simulator.onvif_operations import (
     now_utc,
     snapshot_size,
 )
-from camhealth.simulator.onvif_snapshot import authorized, challenge, plain_jpeg
+from camhealth.simulator.onvif_snapshot import authorized, challenge, scene_jpeg
 from camhealth.simulator.onvif_soap import (
     CONTENT_TYPE,
     MAX_REQUEST_BYTES,
@@ -61,7 +61,7 @@ XML_BOMB = (
 
 
 class OnvifServer:
-    def __init__(self, snapshot: SnapshotRenderer = plain_jpeg) -> None:
+    def __init__(self, snapshot: SnapshotRenderer = scene_jpeg) -> None:
         self._snapshot = snapshot
         self._cameras: dict[tuple[str, int], SimCamera] = {}
         self._sites: dict[str, web.TCPSite] = {}

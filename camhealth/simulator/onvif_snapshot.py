@@ -10,29 +10,28 @@ import base64
 import hashlib
 import hmac
 import secrets
+import time
 from urllib.request import parse_http_list, parse_keqv_list
 
 import cv2
-import numpy as np
 from aiohttp import web
 from multidict import CIMultiDict
 
 from camhealth.simulator.camera import SimCamera
+from camhealth.simulator.scenes import View, osd_label, picture_fault, still
 
 REALM = "Simcam"
 _NONCE = secrets.token_hex(16)  # one per process: the simulator keeps no per-client state
 
 
-def plain_jpeg(camera: SimCamera, width: int, height: int) -> bytes:
-    """A grey frame with the camera's name, for when no scene renderer is given."""
-    frame = np.full((height, width, 3), 96, np.uint8)
-    scale = max(0.5, height / 720)
-    cv2.putText(
-        frame, camera.id, (16, int(48 * scale)), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255)
-    )
-    ok, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])
+def scene_jpeg(camera: SimCamera, width: int, height: int) -> bytes:
+    """The camera's picture now, with its picture fault and OSD, as the stream would show it."""
+    fault = picture_fault(camera.faults.faults)
+    view = View(camera.scene, width, height, osd_label(camera.name, camera.id), camera.night, fault)
+    picture = cv2.cvtColor(still(view, time.time()), cv2.COLOR_RGB2BGR)
+    ok, jpeg = cv2.imencode(".jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, 85])
     assert ok
-    return jpeg.tobytes()
+    return bytes(jpeg.tobytes())
 
 
 def challenge() -> web.Response:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+import cv2
+import numpy as np
 import pytest
 import zeep.exceptions
 from onvif import ONVIFCamera
@@ -23,7 +25,7 @@ async def camera() -> AsyncIterator[SimCamera]:
         id="37068200001320000001",
         name="Station square east",
         host=random_host(),
-        scene="street",
+        scene="launch_site",
         main=StreamSpec(2560, 1440, Codec.h265),
         onvif_port=PORT,
         rtsp_port=8554,
@@ -95,7 +97,12 @@ async def test_media_service(camera: SimCamera) -> None:
         encoders = await media.GetVideoEncoderConfigurations()
         assert [e.Resolution.Height for e in encoders] == [1440, 360]
         jpeg = await onvif.get_snapshot(profiles[1].token)
-        assert jpeg is not None and jpeg.startswith(b"\xff\xd8")
+        assert jpeg is not None
+        picture = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+        assert picture.shape == (360, 640, 3) and picture.std() > 20  # a scene, not a flat frame
+        camera.faults.faults.add(Fault.low_resolution)  # the encoder reports what it streams
+        low = (await media.GetProfiles())[0].VideoEncoderConfiguration.Resolution
+        assert (low.Width, low.Height) == (704, 576)
         assert await onvif.get_snapshot(profiles[0].token, basic_auth=True) is not None
     finally:
         await onvif.close()

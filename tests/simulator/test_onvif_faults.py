@@ -28,7 +28,7 @@ SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 @pytest.fixture
 async def camera() -> AsyncIterator[SimCamera]:
-    camera = SimCamera(id="cam-1", name="Cam 1", host=random_host(), scene="s", onvif_port=8080)
+    camera = SimCamera(id="cam-1", name="Cam 1", host=random_host(), scene="cafe", onvif_port=8080)
     server = OnvifServer()
     await server.start()
     await server.open(camera)
