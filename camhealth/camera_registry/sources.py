@@ -102,7 +102,7 @@ def detect_encoding(raw: BinaryIO) -> str:
     raw.seek(0)
     if start.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    if start[:1] == b"PK":
+    if start.startswith(b"PK\x03\x04"):
         raise SourceError("this is an XLSX workbook, not CSV: give it the .xlsx suffix")
     if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\0" in start:
         raise SourceError("UTF-16 text: save the sheet as CSV UTF-8 (or CSV) instead")
