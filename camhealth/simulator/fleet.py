@@ -1,0 +1,107 @@
+"""A running fleet of simulated cameras: every camera's listeners, kept in step with its faults.
+
+A camera that is down (``offline``, or ``flapping`` in its down half) has its ports closed, so a
+connection is refused as with a real camera that is switched off; every other camera listens.
+``apply`` brings a camera's listeners in line with its fault state after a change; a flapping
+camera gets one timer (not a task) that calls it again at its next up/down edge. Idle cameras
+cost their listening sockets and nothing else.
+
+Usage::
+
+    fleet = Fleet(plan_fleet(1000, mix, seed=1))
+    await fleet.start()
+    fleet.cameras[camera_id].camera.faults.faults.add(Fault.offline)
+    await fleet.apply(camera_id)   # its ports close
+    await fleet.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import time
+from typing import Protocol
+
+from camhealth.simulator.camera import SimCamera
+from camhealth.simulator.faults import Fault
+from camhealth.simulator.onvif_server import OnvifServer
+from camhealth.simulator.plan import Plan, PlannedCamera
+
+
+class Listeners(Protocol):
+    """A server with one listener per camera (ONVIF, RTSP)."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def open(self, camera: SimCamera) -> None: ...
+    async def close(self, camera: SimCamera) -> None: ...
+
+
+def raise_open_file_limit() -> int:
+    """Raise the soft RLIMIT_NOFILE to the hard limit (each camera needs sockets); the new limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+class Fleet:
+    def __init__(self, plan: Plan, servers: list[Listeners] | None = None) -> None:
+        self.plan = plan
+        self.cameras: dict[str, PlannedCamera] = {p.camera.id: p for p in plan.cameras}
+        self.platform_down = False  # the whole sharing platform, see platform.py
+        self.servers: list[Listeners] = servers if servers is not None else [OnvifServer()]
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._lock = asyncio.Lock()
+        self._started = False
+
+    async def start(self) -> None:
+        raise_open_file_limit()
+        for server in self.servers:
+            await server.start()
+        self._started = True
+        try:
+            for camera_id in self.cameras:
+                await self.apply(camera_id)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        self._started = False
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for server in self.servers:
+            await server.stop()
+
+    async def apply(self, camera_id: str) -> None:
+        """Open or close the camera's listeners as its faults say now; re-arm its flap timer."""
+        camera = self.cameras[camera_id].camera
+        async with self._lock:
+            if not self._started:
+                return
+            down = camera.faults.is_down(time.time())
+            for server in self.servers:
+                await (server.close(camera) if down else server.open(camera))
+            self._arm_flap_timer(camera)
+
+    def _arm_flap_timer(self, camera: SimCamera) -> None:
+        timer = self._timers.pop(camera.id, None)
+        if timer is not None:
+            timer.cancel()
+        if Fault.flapping not in camera.faults.faults:
+            return
+        half = camera.faults.flap_period / 2
+        delay = half - time.time() % half + 0.01  # just past the next edge
+        loop = asyncio.get_running_loop()
+        self._timers[camera.id] = loop.call_later(delay, self._flip, camera.id)
+
+    def _flip(self, camera_id: str) -> None:
+        task = asyncio.get_running_loop().create_task(self.apply(camera_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
