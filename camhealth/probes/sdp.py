@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from camhealth.probes.paramsets import ParamSetError, stream_facts
 from camhealth.probes.results import StreamFacts
@@ -33,6 +33,7 @@ class VideoTrack:
     control: str  # absolute URL for SETUP
     fmtp: dict[str, str] = field(default_factory=dict)
     fps: float | None = None
+    session_url: str = ""  # aggregate control URL, for PLAY and TEARDOWN
 
     @property
     def codec(self) -> str | None:
@@ -76,9 +77,10 @@ def parse_sdp(body: bytes, base_url: str) -> VideoTrack:
     if not lines or not lines[0].startswith("v="):
         raise SdpError("not a session description (no v= line)")
     session_control, media = _split_media(lines)
+    session_url = _resolve(base_url, session_control or "*")
     for section in media:
         if section[0].startswith("m=video "):
-            return _video_track(section, _resolve(base_url, session_control or "*"))
+            return replace(_video_track(section, session_url), session_url=session_url)
     raise SdpError("no video track")
 
 

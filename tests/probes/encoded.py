@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from fractions import Fraction
 from functools import cache
@@ -50,3 +51,19 @@ def parameter_sets(codec: str, width: int, height: int, **options: str) -> list[
 
 def nal_type(codec: str, nal: bytes) -> int:
     return nal[0] & 0x1F if codec == "h264" else (nal[0] >> 1) & 0x3F
+
+
+def b64(nal: bytes) -> str:
+    return base64.b64encode(nal).decode()
+
+
+def h264_sdp(width: int = 1920, height: int = 1080, control: str = "trackID=1") -> bytes:
+    sps, pps = parameter_sets("h264", width, height)
+    return (
+        "v=0\r\no=- 1 1 IN IP4 10.0.0.5\r\ns=Media\r\nt=0 0\r\na=control:*\r\n"
+        "m=audio 0 RTP/AVP 8\r\na=control:trackID=2\r\n"
+        "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+        f"a=fmtp:96 packetization-mode=1;profile-level-id=42c028;"
+        f"sprop-parameter-sets={b64(sps)},{b64(pps)}\r\n"
+        f"a=framerate:25\r\na=control:{control}\r\n"
+    ).encode()

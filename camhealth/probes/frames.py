@@ -1,0 +1,146 @@
+"""The ``frames`` probe: play a stream over RTSP/TCP, take the first keyframe, decode it.
+
+Why not let FFmpeg open the URL: an FFmpeg open (PyAV, OpenCV or the ``ffmpeg`` command alike)
+costs 0.1-0.25 s of CPU in probing alone, several times the decode of one keyframe. Here our own
+RTSP client plays the stream, :mod:`camhealth.probes.depacketize` reassembles the first IDR/IRAP
+access unit, and a bare PyAV decoder context fed the parameter sets decodes just that.
+
+Decoding runs in a small thread pool behind a semaphore (:class:`FrameDecoder`), so the event
+loop never blocks and at most ``workers`` decodes run at once whatever the fleet's size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import av
+import cv2
+import numpy as np
+
+from camhealth.probes.depacketize import CODECS, AccessUnit, Depacketizer
+from camhealth.probes.media import RtpSource
+from camhealth.probes.results import (
+    FailureCode,
+    FrameSample,
+    Image,
+    ProbeError,
+    ProbeKind,
+    ProbeResult,
+)
+from camhealth.probes.rtsp import open_described
+from camhealth.probes.sdp import VideoTrack
+from camhealth.probes.steps import Steps, Target, run_probe
+
+SMALL_WIDTH = 640  # the downscaled copy: enough for blur and noise, cheap for everything
+JPEG_QUALITY = 80
+DECODE_SECONDS = 5.0  # allowed for decoding beyond the camera's deadline (our CPU, not its)
+DECODERS = {"h264": "h264", "h265": "hevc"}
+
+
+def decode_keyframe(codec: str, data: bytes, keyframe_seconds: float) -> FrameSample:
+    """Decode one Annex B keyframe (parameter sets included) into a FrameSample. Blocking."""
+    context = av.CodecContext.create(DECODERS[codec], "r")
+    assert isinstance(context, av.VideoCodecContext)
+    context.thread_count = 1  # one core per decode; the pool gives parallelism across cameras
+    try:
+        frames = context.decode(av.Packet(data)) + context.decode(None)
+    except av.FFmpegError as exc:
+        raise ProbeError(
+            FailureCode.decode_error, f"the keyframe does not decode ({exc})"
+        ) from None
+    if not frames:
+        raise ProbeError(FailureCode.decode_error, "the keyframe decoded to no picture")
+    frame = frames[0]
+    width, height = frame.width, frame.height
+    small_height = max(2, round(height * SMALL_WIDTH / width / 2) * 2)
+    small_image = _bgr(frame.reformat(width=min(SMALL_WIDTH, width), height=small_height))
+    ok, jpeg = cv2.imencode(".jpg", small_image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise ProbeError(FailureCode.decode_error, "the picture does not encode as JPEG")
+    return FrameSample(
+        image=_bgr(frame),
+        small=small_image,
+        jpeg=jpeg.tobytes(),
+        width=width,
+        height=height,
+        codec=codec,
+        keyframe_seconds=keyframe_seconds,
+    )
+
+
+def _bgr(frame: av.VideoFrame) -> Image:
+    return np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)  # no copy: already u8
+
+
+class FrameDecoder:
+    """A bounded pool for keyframe decodes, shared by every frames probe of a process."""
+
+    def __init__(self, workers: int = 2) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode")
+        self._slots = asyncio.Semaphore(workers)
+
+    async def decode(self, codec: str, data: bytes, keyframe_seconds: float) -> FrameSample:
+        async with self._slots:  # wait here, cancellable, instead of in the pool's queue
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                self._pool, decode_keyframe, codec, data, keyframe_seconds
+            )
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class _Keyframe:
+    unit: AccessUnit
+    seconds: float
+
+
+async def _first_keyframe(source: RtpSource, track: VideoTrack) -> _Keyframe:
+    codec = CODECS[track.codec or ""]
+    depacketizer = Depacketizer(codec, track.payload_type)
+    started = time.perf_counter()
+    while True:  # bounded by the probe's deadline
+        unit = depacketizer.push(await source.next_packet())
+        if unit is not None:
+            return _Keyframe(unit, time.perf_counter() - started)
+
+
+async def _play_keyframe(steps: Steps, target: Target) -> tuple[VideoTrack, _Keyframe]:
+    client, track = await open_described(steps, target.url, target.credentials)
+    source: RtpSource | None = None
+    try:
+        async with steps.step("setup"):
+            source = await client.setup(track)
+        async with steps.step("play"):
+            await client.play(track)
+        try:
+            async with steps.step("first_keyframe"):
+                keyframe = await _first_keyframe(source, track)
+        except TimeoutError:
+            raise ProbeError(
+                FailureCode.no_frames, "the stream plays but no keyframe came"
+            ) from None
+    finally:
+        if source is not None:
+            source.close()
+        await client.close(track)
+    return track, keyframe
+
+
+async def probe_frames(
+    target: Target, decoder: FrameDecoder, kind: ProbeKind = ProbeKind.frames
+) -> ProbeResult:
+    """Play the target's stream, decode its first keyframe; the frame and facts in the result."""
+
+    async def body(steps: Steps) -> None:
+        track, keyframe = await _play_keyframe(steps, target)
+        data = keyframe.unit.annexb(track.parameter_sets + keyframe.unit.parameter_sets)
+        steps.deadline = max(steps.deadline, asyncio.get_running_loop().time() + DECODE_SECONDS)
+        async with steps.step("decode"):
+            steps.frame = await decoder.decode(track.codec or "", data, keyframe.seconds)
+
+    return await run_probe(kind, target, body)

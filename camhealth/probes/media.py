@@ -1,0 +1,74 @@
+"""Where a played stream's RTP packets come from: the RTSP connection itself, or a UDP socket.
+
+RTP over TCP interleaved is the default (one connection, passes NAT and firewalls, what
+``ffmpeg -rtsp_transport tcp`` does). UDP is only for servers that refuse TCP with 461.
+Both are read under the probe's deadline; neither holds more than a bounded queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+from camhealth.probes.wire import read_item
+
+UDP_QUEUE = 4096  # packets; a keyframe of a 4K stream is a few thousand at most
+
+
+class RtpSource(Protocol):
+    async def next_packet(self) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class InterleavedSource:
+    """RTP packets of one channel of the control connection (``$`` frames, RFC 2326 10.12)."""
+
+    def __init__(self, reader: asyncio.StreamReader, channel: int) -> None:
+        self._reader = reader
+        self._channel = channel
+
+    async def next_packet(self) -> bytes:
+        while True:  # bounded by the caller's deadline; every read awaits the network
+            item = await read_item(self._reader)
+            if isinstance(item, tuple) and item[0] == self._channel:
+                return item[1]
+
+    def close(self) -> None:
+        """Nothing to close: the RTSP connection is the client's."""
+
+
+class UdpSource(asyncio.DatagramProtocol):
+    """RTP packets arriving on a local UDP port (the RTCP port next to it is not bound)."""
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue[bytes] = asyncio.Queue(UDP_QUEUE)
+        self._transport: asyncio.DatagramTransport | None = None
+
+    @classmethod
+    async def open(cls, host: str) -> UdpSource:
+        loop = asyncio.get_running_loop()
+        _, protocol = await loop.create_datagram_endpoint(cls, local_addr=(host, 0))
+        return protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.DatagramTransport)
+        self._transport = transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
+        if not self._queue.full():  # a flood is dropped, not buffered
+            self._queue.put_nowait(data)
+
+    @property
+    def transport(self) -> str:
+        """The SETUP Transport header asking for RTP on this socket."""
+        assert self._transport is not None
+        port = self._transport.get_extra_info("sockname")[1]
+        return f"RTP/AVP;unicast;client_port={port}-{port + 1}"
+
+    async def next_packet(self) -> bytes:
+        return await self._queue.get()
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
