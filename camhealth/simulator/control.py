@@ -141,7 +141,7 @@ async def get_platform(request: web.Request) -> web.Response:
 
 async def put_platform(request: web.Request) -> web.Response:
     change: PlatformChange = await _body(request, PlatformChange)
-    request.app[FLEET_KEY].platform_down = change.down
+    await request.app[FLEET_KEY].set_platform_down(change.down)
     return web.json_response({"down": change.down})
 
 

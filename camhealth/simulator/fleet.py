@@ -26,6 +26,8 @@ from camhealth.simulator.camera import SimCamera
 from camhealth.simulator.faults import Fault
 from camhealth.simulator.onvif_server import OnvifServer
 from camhealth.simulator.plan import Plan, PlannedCamera
+from camhealth.simulator.platform import PlatformRelay
+from camhealth.simulator.rtsp_server import RtspServer
 
 
 class Listeners(Protocol):
@@ -46,11 +48,21 @@ def raise_open_file_limit() -> int:
 
 
 class Fleet:
-    def __init__(self, plan: Plan, servers: list[Listeners] | None = None) -> None:
+    """The cameras of a plan with their ONVIF listeners, and with ``rtsp`` given their RTSP
+    listeners and the platform relay too."""
+
+    def __init__(self, plan: Plan, rtsp: RtspServer | None = None) -> None:
         self.plan = plan
         self.cameras: dict[str, PlannedCamera] = {p.camera.id: p for p in plan.cameras}
-        self.platform_down = False  # the whole sharing platform, see platform.py
-        self.servers: list[Listeners] = servers if servers is not None else [OnvifServer()]
+        self.onvif = OnvifServer()
+        self.servers: list[Listeners] = [self.onvif] if rtsp is None else [self.onvif, rtsp]
+        layout = plan.layout
+        self.relay = (
+            PlatformRelay(rtsp, self.cameras, layout.platform_host, layout.platform_port)
+            if rtsp
+            else None
+        )
+        self.platform_down = False  # the whole sharing platform (the relay's port closed)
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
@@ -64,6 +76,8 @@ class Fleet:
         try:
             for camera_id in self.cameras:
                 await self.apply(camera_id)
+            if self.relay is not None:
+                await self.relay.start()
         except BaseException:
             await self.stop()
             raise
@@ -76,6 +90,8 @@ class Fleet:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.relay is not None:
+            await self.relay.stop()
         for server in self.servers:
             await server.stop()
 
@@ -89,6 +105,11 @@ class Fleet:
             for server in self.servers:
                 await (server.close(camera) if down else server.open(camera))
             self._arm_flap_timer(camera)
+
+    async def set_platform_down(self, down: bool) -> None:
+        self.platform_down = down
+        if self.relay is not None:
+            await self.relay.set_down(down)
 
     def _arm_flap_timer(self, camera: SimCamera) -> None:
         timer = self._timers.pop(camera.id, None)

@@ -13,6 +13,7 @@ from typing import Any
 from camhealth.simulator.camera import SimCamera
 from camhealth.simulator.clips import stream_spec
 from camhealth.simulator.faults import PICTURE_FAULTS, Fault
+from camhealth.simulator.platform import CANNOT_PULL
 
 HD_HEIGHT = 720  # DESIGN.md: HD is a decoded frame of at least 1280×720
 UNREACHABLE = frozenset({Fault.offline, Fault.hung})
@@ -31,8 +32,8 @@ NO_VIDEO = frozenset(
     }
 )
 UNDECIDED = frozenset({Fault.flapping, Fault.slow})
-# The platform re-serves what the camera sends; it cannot pull a stream that does not play.
-_RELAY_BREAKS = NO_VIDEO - {Fault.auth_failed}  # the platform logs in with its own account
+# The relay passes these through; with CANNOT_PULL nothing plays through the platform either.
+BROKEN_STREAM = frozenset({Fault.no_frames, Fault.undecodable})
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def expected(camera: SimCamera, relayed: bool, platform_down: bool = False) -> E
         return Expected(None if Fault.flapping in faults else True, None, None, None)
     plays = not faults & NO_VIDEO
     hd = plays and stream_spec(camera, "main").height >= HD_HEIGHT
-    relay_plays = not faults & _RELAY_BREAKS
+    relay_plays = not faults & (CANNOT_PULL | BROKEN_STREAM)
     networked = relayed and relay_plays and not platform_down and Fault.platform_down not in faults
     return Expected(True, hd, plays and not faults & PICTURE_FAULTS, networked)
 
