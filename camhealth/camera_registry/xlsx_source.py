@@ -31,6 +31,8 @@ from camhealth.camera_registry.sources import CellError, SourceError, Table
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NO_CACHED_VALUE = "formula without a cached value; save the file in a spreadsheet program"
 
+# What openpyxl raises on a broken cell or part while streaming rows.
+_DAMAGED = (ValueError, KeyError, IndexError, SyntaxError, BadZipFile)
 Cell = tuple[int, int]  # (row, column), both 1-based
 
 
@@ -48,12 +50,17 @@ def xlsx_table(raw: BinaryIO) -> Iterator[Table]:
     except (BadZipFile, InvalidFileException, KeyError, OSError):
         raise SourceError("not an XLSX workbook (save it as .xlsx from a spreadsheet)") from None
     try:
+        if not workbook.worksheets:
+            raise SourceError("the workbook has no worksheet")
         sheet = workbook.worksheets[0]
         # The dimension a program writes can be wrong; without it openpyxl reads every row.
         sheet.reset_dimensions()
+        # openpyxl names the sheet's part only privately; the same archive, opened again.
         with ZipFile(raw) as archive, archive.open(sheet._worksheet_path) as xml:
             scan = scan_sheet(xml)
         yield _table(sheet.iter_rows(values_only=True), scan)
+    except _DAMAGED:
+        raise SourceError("the workbook is damaged; save it again") from None
     finally:
         workbook.close()
 
@@ -96,12 +103,16 @@ def _table(rows: Iterator[Sequence[Any]], scan: SheetScan) -> Table:
     header = next(rows, ())
     problems = [_merge_problem(*bounds) for bounds in scan.merged if _refused(*bounds)]
     cells = _Cells(scan.bad_cells, _fill_down(scan.merged))
-    done = 0
+    done = 1  # the header's row
 
     def numbered() -> Iterator[tuple[int, Sequence[Any]]]:
         nonlocal done
-        for done, values in enumerate(rows, start=2):
-            yield done, cells.row(done, values)
+        try:
+            for done, values in enumerate(rows, start=2):
+                yield done, cells.row(done, values)
+        except _DAMAGED:
+            # The exception's text may quote a cell: say only where it happened.
+            raise SourceError(f"row {done + 1}: the workbook is damaged; save it again") from None
 
     headers = ["" if value is None else str(value) for value in header]
     return Table(headers, numbered(), lambda: (done, scan.rows), problems)
