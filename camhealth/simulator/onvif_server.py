@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from camhealth.simulator.auth import Authenticator
 from camhealth.simulator.camera import SimCamera
 from camhealth.simulator.faults import Fault
 from camhealth.simulator.onvif_operations import (
@@ -32,7 +33,7 @@ from camhealth.simulator.onvif_operations import (
     now_utc,
     snapshot_size,
 )
-from camhealth.simulator.onvif_snapshot import authorized, challenge, scene_jpeg
+from camhealth.simulator.onvif_snapshot import challenge, scene_jpeg
 from camhealth.simulator.onvif_soap import (
     CONTENT_TYPE,
     MAX_REQUEST_BYTES,
@@ -63,6 +64,7 @@ XML_BOMB = (
 class OnvifServer:
     def __init__(self, snapshot: SnapshotRenderer = scene_jpeg) -> None:
         self._snapshot = snapshot
+        self._auth = Authenticator(realm="Simcam")
         self._cameras: dict[tuple[str, int], SimCamera] = {}
         self._sites: dict[str, web.TCPSite] = {}
         self._closing = asyncio.Event()
@@ -144,8 +146,12 @@ class OnvifServer:
         stream = snapshot_size(camera, request.match_info["token"])
         if stream is None:
             raise web.HTTPNotFound()
-        if camera.faults.has(Fault.auth_failed) or not authorized(request, camera):
-            return challenge()
+        authorization = request.headers.get("Authorization")
+        login = (camera.username, camera.password)
+        if camera.faults.has(Fault.auth_failed) or not self._auth.verify(
+            authorization, request.method, *login
+        ):
+            return challenge(self._auth)
         jpeg = self._snapshot(camera, stream.width, stream.height)
         return web.Response(body=jpeg, content_type="image/jpeg")
 
