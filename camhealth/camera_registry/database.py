@@ -7,17 +7,22 @@ once without racing to create the same tables.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Any constant will do: it only has to be the same for every camhealth instance.
 _MIGRATION_LOCK = 0x63616D68
+log = logging.getLogger(__name__)
+# Alembic says "Context impl SQLiteImpl" on every start; the upgrade itself is logged below.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -53,4 +58,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 def _upgrade(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+    before = MigrationContext.configure(connection).get_current_revision()
     command.upgrade(alembic_config(connection), "head")
+    after = MigrationContext.configure(connection).get_current_revision()
+    if after != before:
+        log.info("registry schema migrated from %s to %s", before or "nothing", after)

@@ -7,6 +7,7 @@ here needs a new Alembic revision in ``camhealth/migrations/versions`` (see its 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
 from sqlalchemy import JSON, DateTime, Dialect, Enum, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator

@@ -1,0 +1,48 @@
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, text
+
+from camhealth.camera_registry.database import create_engine, migrate
+from camhealth.camera_registry.models import Base
+from camhealth.camera_registry.store import Registry, RegistryError
+from tests.registry.builders import settings_for
+
+
+def _differences(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_migrations_create_exactly_the_models_and_rerun_as_a_no_op(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine)
+        await migrate(engine)
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_differences) == []
+            assert await conn.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path: object) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/r.db")
+    try:
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("PRAGMA journal_mode")) == "wal"
+            assert await conn.scalar(text("PRAGMA foreign_keys")) == 1
+            assert await conn.scalar(text("PRAGMA busy_timeout")) == 10000
+    finally:
+        await engine.dispose()
+
+
+async def test_an_unreachable_database_is_a_clear_error_without_its_password() -> None:
+    url = "postgresql+asyncpg://camhealth:Sekr1t-pw@127.0.0.1:9/camhealth"
+    try:
+        await Registry.open(settings_for(url))
+    except RegistryError as exc:
+        message = str(exc)
+    assert message.startswith(
+        "cannot open the registry database postgresql+asyncpg://camhealth:***@"
+    )
+    assert "Sekr1t-pw" not in message
