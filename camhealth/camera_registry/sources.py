@@ -207,4 +207,6 @@ def _items(document: Any, noun: str) -> list[Any]:
         raise SourceError(f"expected a list of {noun} or a mapping {{{noun}: [...]}}, got {keys}")
     if not isinstance(document, list):
         raise SourceError(f"expected a list of {noun}")
+    if not document:
+        raise SourceError(f"the file has no {noun}")
     return document
