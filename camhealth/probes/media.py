@@ -48,12 +48,9 @@ class UdpSource(asyncio.DatagramProtocol):
     @classmethod
     async def open(cls, host: str) -> UdpSource:
         loop = asyncio.get_running_loop()
-        _, protocol = await loop.create_datagram_endpoint(cls, local_addr=(host, 0))
+        transport, protocol = await loop.create_datagram_endpoint(cls, local_addr=(host, 0))
+        protocol._transport = transport
         return protocol
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self._transport = transport
 
     def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
         if not self._queue.full():  # a flood is dropped, not buffered
