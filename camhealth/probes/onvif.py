@@ -1,0 +1,239 @@
+"""The ``onvif`` probe on onvif-zeep-async: clock skew, identity, and stream discovery.
+
+Steps, each timed:
+1. ``time``: GetSystemDateAndTime without authentication (the service is alive; the clock skew,
+   which breaks WS-Security and evidence timestamps). A device that demands WS-Security even
+   for this (a deviation seen in the field) is asked once more with credentials.
+2. ``device_info``: GetDeviceInformation with WS-Security (the credentials work; vendor, model,
+   firmware, serial). The token's timestamp is shifted by the measured skew, as ONVIFCamera's
+   ``adjust_time`` does, so a camera whose clock is off still accepts it.
+3. ``discovery`` (only when asked, i.e. the registry has no stream URL): GetCapabilities for the
+   media service, GetProfiles and GetStreamUri for the first two profiles (main, then sub).
+
+Cost at scale: ``OnvifClients`` parses the WSDLs once (through onvif-zeep-async's document
+cache) and owns one aiohttp session for all cameras; a probe only builds two light zeep client
+objects around the shared documents.
+
+Hostile devices: replies are read up to ``MAX_REPLY`` bytes and no further; zeep's parser runs
+with DTDs and entities forbidden and lxml's huge-tree limits on, so an entity bomb or garbage
+is a ``protocol_error`` with bounded memory.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import onvif
+import zeep.exceptions
+from onvif.client import UsernameDigestTokenDtDiff as UsernameToken
+from onvif.client import ZeepAsyncClient, _cached_document
+from onvif.definition import SERVICES
+from onvif.wsa import WsAddressingIfMissingPlugin
+from onvif.zeep_aiohttp import AIOHTTPTransport
+from zeep.settings import Settings
+
+from camhealth.probes.results import DeviceFacts, FailureCode, ProbeError, ProbeKind, ProbeResult
+from camhealth.probes.steps import Steps, Target, classify, run_probe
+
+MAX_REPLY = 256 * 1024  # a GetProfiles reply of a 16-channel NVR is ~100 KB
+WSDL_DIR = Path(onvif.__file__).parent / "wsdl"
+MAX_PROFILES = 2  # main and sub stream
+
+# Parse replies defensively: no DTD, no entities, no external references, lxml's size limits.
+SAFE_SETTINGS = Settings(
+    strict=False,  # cameras send sloppy SOAP; recover where lxml can
+    xml_huge_tree=False,
+    forbid_dtd=True,
+    forbid_entities=True,
+    forbid_external=True,
+)
+
+
+class BoundedTransport(AIOHTTPTransport):  # type: ignore[misc]
+    """onvif-zeep-async's aiohttp transport, reading at most MAX_REPLY bytes of a reply."""
+
+    async def _post_internal(
+        self, address: str, message: str | bytes, headers: dict[str, str]
+    ) -> tuple[aiohttp.ClientResponse, bytes]:
+        headers = {"Content-Type": 'application/soap+xml; charset="utf-8"', **(headers or {})}
+        data = message.encode() if isinstance(message, str) else message
+        async with self.session.post(address, data=data, headers=headers) as response:
+            if (response.content_length or 0) > MAX_REPLY:
+                raise ProbeError(FailureCode.protocol_error, "SOAP reply too large")
+            content = bytearray()
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                content += chunk
+                if len(content) > MAX_REPLY:
+                    raise ProbeError(FailureCode.protocol_error, "SOAP reply too large")
+        return response, bytes(content)
+
+
+@dataclass(frozen=True)
+class _Service:
+    document: Any  # zeep.wsdl.Document, parsed once
+    binding: str
+
+
+class OnvifClients:
+    """The parsed WSDLs and one HTTP session, shared by every camera's ONVIF probe."""
+
+    def __init__(self, connections: int = 256) -> None:
+        self._connections = connections
+        self._services: dict[str, _Service] = {}
+        self._session: aiohttp.ClientSession | None = None
+        self._transport: BoundedTransport | None = None
+
+    async def start(self) -> None:
+        for name in ("devicemgmt", "media"):
+            spec = SERVICES[name]
+            document = await _cached_document(str(WSDL_DIR / spec["wsdl"]))
+            self._services[name] = _Service(document, f"{{{spec['ns']}}}{spec['binding']}")
+        # One connection per request: cameras drop idle keep-alive connections, and a pool
+        # of 20,000 half-dead sockets would cost more than the handshakes it saves.
+        connector = aiohttp.TCPConnector(limit=self._connections, force_close=True)
+        self._session = aiohttp.ClientSession(connector=connector)
+        self._transport = BoundedTransport(self._session)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    def service(self, name: str, address: str, token: UsernameToken | None) -> Any:
+        """A zeep service proxy for ``address``, with WS-Security when ``token`` is given."""
+        if self._transport is None:
+            raise RuntimeError("OnvifClients.start() was not awaited")
+        spec = self._services[name]
+        client = ZeepAsyncClient(
+            wsdl=spec.document,
+            wsse=token,
+            transport=self._transport,
+            settings=SAFE_SETTINGS,
+            plugins=[WsAddressingIfMissingPlugin()],
+        )
+        return client.create_service(spec.binding, address)
+
+
+def _token(target: Target, skew: float) -> UsernameToken | None:
+    if not target.credentials.present:
+        return None
+    creds = target.credentials
+    return UsernameToken(creds.username, creds.password or "", dt_diff=timedelta(seconds=skew))
+
+
+def _device_time(reply: Any) -> datetime:
+    utc = reply.UTCDateTime
+    if utc is None:  # some devices only fill in LocalDateTime; treat it as UTC
+        utc = reply.LocalDateTime
+    if utc is None:
+        raise ProbeError(FailureCode.protocol_error, "GetSystemDateAndTime without a time")
+    d, t = utc.Date, utc.Time
+    return datetime(d.Year, d.Month, d.Day, t.Hour, t.Minute, t.Second, tzinfo=UTC)
+
+
+async def _clock_skew(clients: OnvifClients, target: Target) -> float:
+    async def ask(token: UsernameToken | None) -> float:
+        before = time.time()
+        reply = await clients.service("devicemgmt", target.url, token).GetSystemDateAndTime()
+        midpoint = (before + time.time()) / 2  # the device read its clock about then
+        return _device_time(reply).timestamp() - midpoint
+
+    try:
+        return await ask(None)
+    except zeep.exceptions.Fault as fault:
+        if not _is_not_authorized(fault) or not target.credentials.present:
+            raise
+    return await ask(_token(target, 0.0))  # a device demanding WS-Security for everything
+
+
+def _is_not_authorized(fault: zeep.exceptions.Fault) -> bool:
+    text = f"{fault.code} {fault.subcodes} {fault.message}".lower()
+    return "notauthorized" in text or "not authorized" in text or "sender not auth" in text
+
+
+def _text(value: Any) -> str | None:
+    return str(value).strip()[:200] if value is not None else None
+
+
+async def _device_info(clients: OnvifClients, target: Target, skew: float) -> DeviceFacts:
+    service = clients.service("devicemgmt", target.url, _token(target, skew))
+    info = await service.GetDeviceInformation()
+    return DeviceFacts(
+        vendor=_text(info.Manufacturer),
+        model=_text(info.Model),
+        firmware=_text(info.FirmwareVersion),
+        serial=_text(info.SerialNumber),
+        clock_skew_seconds=round(skew, 3),
+    )
+
+
+async def _stream_uris(clients: OnvifClients, target: Target, skew: float) -> tuple[str, ...]:
+    token = _token(target, skew)
+    capabilities = await clients.service("devicemgmt", target.url, token).GetCapabilities(
+        Category="Media"
+    )
+    media_url = capabilities.Media.XAddr if capabilities.Media is not None else target.url
+    media = clients.service("media", media_url, token)
+    uris = []
+    for profile in (await media.GetProfiles())[:MAX_PROFILES]:
+        setup = {"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}}
+        reply = await media.GetStreamUri(StreamSetup=setup, ProfileToken=profile.token)
+        uris.append(str(reply.Uri))
+    return tuple(uris)
+
+
+def _classify_onvif(exc: BaseException, step: str) -> tuple[FailureCode, str]:
+    """onvif/zeep/aiohttp errors in DESIGN.md's failure codes; the rest as every probe does."""
+    if isinstance(exc, zeep.exceptions.Fault):
+        if _is_not_authorized(exc):
+            return FailureCode.auth_failed, f"{step}: the device refused the credentials"
+        return FailureCode.protocol_error, f"{step}: SOAP fault ({str(exc.message)[:120]})"
+    if isinstance(exc, zeep.exceptions.TransportError):
+        if exc.status_code == 401:
+            return FailureCode.auth_failed, f"{step}: HTTP 401"
+        if exc.status_code == 404:
+            return FailureCode.not_found, f"{step}: no ONVIF service at this URL (HTTP 404)"
+        return FailureCode.protocol_error, f"{step}: HTTP {exc.status_code}"
+    if isinstance(exc, zeep.exceptions.Error | AttributeError | TypeError):
+        return FailureCode.protocol_error, f"{step}: malformed SOAP reply ({type(exc).__name__})"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return classify(exc.os_error, step)
+    if isinstance(exc, aiohttp.ClientError):
+        return FailureCode.protocol_error, f"{step}: broken HTTP reply ({type(exc).__name__})"
+    return classify(exc, step)
+
+
+async def probe_onvif(target: Target, clients: OnvifClients, discover: bool = False) -> ProbeResult:
+    """Clock skew and identity of the device at ``target.url`` (its device service URL).
+
+    With ``discover``, also its stream URIs (in ``DeviceFacts.stream_uris``, main first).
+    """
+
+    async def body(steps: Steps) -> None:
+        try:
+            async with steps.step("time"):
+                skew = await _clock_skew(clients, target)
+            async with steps.step("device_info"):
+                steps.device = await _device_info(clients, target, skew)
+            if discover:
+                async with steps.step("discovery"):
+                    uris = await _stream_uris(clients, target, skew)
+                steps.device = replace(steps.device, stream_uris=uris)
+        except (ProbeError, TimeoutError):
+            raise
+        except Exception as exc:  # zeep raises many unrelated types on hostile replies
+            code, detail = _classify_onvif(exc, steps.current)
+            raise ProbeError(code, detail) from None
+
+    if urlsplit(target.url).scheme not in ("http", "https"):
+        return await run_probe(ProbeKind.onvif, target, _not_http)
+    return await run_probe(ProbeKind.onvif, target, body)
+
+
+async def _not_http(steps: Steps) -> None:
+    raise ProbeError(FailureCode.protocol_error, "not an http:// ONVIF URL")
