@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from camhealth import __version__
-from camhealth.commands import areas, cameras, config_cmd, keys, simulate
+from camhealth.commands import areas, cameras, config_cmd, demo, keys, simulate
 from camhealth.commands.context import AppContext
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(config_cmd.app, name="config")
+app.command()(demo.demo)
 app.add_typer(cameras.app, name="cameras")
 app.add_typer(areas.app, name="areas")
 app.add_typer(keys.app, name="keys")
