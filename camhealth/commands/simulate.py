@@ -56,6 +56,10 @@ def simulate(
     clip_cache: Annotated[
         Path | None, typer.Option(help="Directory of encoded clips (default: the user cache).")
     ] = None,
+    warm: Annotated[
+        bool,
+        typer.Option(help="Encode every clip before listening (slow once, then cached on disk)."),
+    ] = False,
     duration: Annotated[
         float | None, typer.Option(help="Stop after this many seconds (default: at Ctrl-C).")
     ] = None,
@@ -84,7 +88,8 @@ def simulate(
         fail(str(exc))
     _write_files(plan, registry_out, areas_out, truth_out)
     library = ClipLibrary(clip_cache or default_cache_dir())
-    asyncio.run(_run(Fleet(plan, RtspServer(library)), _host_port(control, "--control"), duration))
+    fleet = Fleet(plan, RtspServer(library))
+    asyncio.run(_run(fleet, _host_port(control, "--control"), warm, duration))
 
 
 def _write_files(
@@ -101,13 +106,17 @@ def _write_files(
         typer.echo(f"truth: {truth_out}")
 
 
-async def _run(fleet: Fleet, control_at: tuple[str, int], duration: float | None) -> None:
+async def _run(
+    fleet: Fleet, control_at: tuple[str, int], warm: bool, duration: float | None
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     control = ControlServer(fleet, *control_at)
     try:
+        if warm:
+            await fleet.warm(lambda done, total: typer.echo(f"clips ready: {done}/{total}"))
         await fleet.start()
         await control.start()
         _print_where(fleet, control)

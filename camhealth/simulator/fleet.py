@@ -20,14 +20,18 @@ from __future__ import annotations
 import asyncio
 import resource
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from camhealth.simulator.camera import SimCamera
+from camhealth.simulator.clips import Stream
 from camhealth.simulator.faults import Fault
 from camhealth.simulator.onvif_server import OnvifServer
 from camhealth.simulator.plan import Plan, PlannedCamera
 from camhealth.simulator.platform import PlatformRelay
 from camhealth.simulator.rtsp_server import RtspServer
+
+STREAMS: tuple[Stream, ...] = ("main", "sub")
 
 
 class Listeners(Protocol):
@@ -55,6 +59,7 @@ class Fleet:
         self.plan = plan
         self.cameras: dict[str, PlannedCamera] = {p.camera.id: p for p in plan.cameras}
         self.onvif = OnvifServer()
+        self.rtsp = rtsp
         self.servers: list[Listeners] = [self.onvif] if rtsp is None else [self.onvif, rtsp]
         layout = plan.layout
         self.relay = (
@@ -105,6 +110,21 @@ class Fleet:
             for server in self.servers:
                 await (server.close(camera) if down else server.open(camera))
             self._arm_flap_timer(camera)
+
+    async def warm(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Encode (or load from the disk cache) every clip the cameras play now, so that no
+        first DESCRIBE waits for an encoder; the number of distinct clips."""
+        if self.rtsp is None:
+            return 0
+        library = self.rtsp.library
+        keys = {
+            library.key_for(p.camera, stream) for p in self.cameras.values() for stream in STREAMS
+        }
+        for done, key in enumerate(keys, 1):
+            await library.aget(key)
+            if progress is not None:
+                progress(done, len(keys))
+        return len(keys)
 
     async def set_platform_down(self, down: bool) -> None:
         self.platform_down = down

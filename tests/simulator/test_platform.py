@@ -95,3 +95,12 @@ async def test_relay_serves_real_video(fleet: Fleet) -> None:
     out, _ = await asyncio.wait_for(process.communicate(), 30)
     stream = json.loads(out)["streams"][0]
     assert (stream["codec_name"], stream["width"], stream["height"]) == ("h264", 640, 360)
+
+
+async def test_warm_encodes_every_clip_the_fleet_plays(fleet: Fleet) -> None:
+    assert fleet.rtsp is not None
+    before = fleet.rtsp.library.nbytes
+    seen: list[tuple[int, int]] = []
+    count = await fleet.warm(lambda done, total: seen.append((done, total)))
+    assert count == len({(p.camera.scene, p.camera.main.codec) for p in fleet.plan.cameras}) * 2
+    assert seen[-1] == (count, count) and fleet.rtsp.library.nbytes > before
