@@ -1,0 +1,263 @@
+"""The probe scheduler: who is probed when, how many at once, and what one bad camera may cost.
+
+Rules (issue 4, item 6):
+- Each (camera, kind) has its own interval (``ProbesConfig``); the first run is placed at a
+  stable hash-derived phase within the interval, so a fleet's probes spread evenly instead of
+  bunching at start-up, and each later run gets a little jitter (``JITTER`` of the interval).
+- The next run of a (camera, kind) is scheduled only when the previous one finished, so two
+  probes of one kind never run on one camera at once.
+- A global semaphore limits probes in flight; a per-host one limits them per camera host (an
+  NVR serves many channels; many cameras accept only 1-2 RTSP sessions). A probe waiting for
+  its host's slot does not hold a global slot.
+- Every probe has a hard deadline (its target's timeout, plus the decode allowance for frames,
+  enforced again here as a safety net): a hung camera costs its timeout and nothing else.
+- A camera that keeps failing is probed less often: after the second failure in a row the
+  interval doubles per failure, capped at ``max_backoff`` (5 min) or the kind's own interval if
+  that is longer, so a recovery is seen within 5 minutes. One success resets it.
+- ``refresh`` re-reads the watched cameras (the registry) without a restart: new cameras are
+  placed at their phase, removed ones dropped, changed ones probed with their new targets.
+- ``stop`` stops dispatching, lets running probes finish for ``grace`` seconds, then cancels.
+- Probes only read (no PTZ, no settings), and a failure never triggers an immediate retry.
+
+Schedule lag is the time from a run's due time to its start; it is kept for the
+``camhealth_schedule_lag_seconds`` metric and the benchmark's p99.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import random
+import time
+import zlib
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from camhealth.config import ProbesConfig
+from camhealth.probes.frames import DECODE_SECONDS
+from camhealth.probes.results import FailureCode, ProbeKind, ProbeResult
+from camhealth.probes.targets import Watched
+
+log = logging.getLogger(__name__)
+
+JITTER = 0.05  # of the interval, either way
+LAG_SAMPLES = 100_000
+Runner = Callable[[ProbeKind, Watched], Awaitable[ProbeResult]]
+Sink = Callable[[str, ProbeResult], None]
+
+
+def intervals(config: ProbesConfig) -> dict[ProbeKind, float]:
+    return {
+        ProbeKind.onvif: config.onvif_interval,
+        ProbeKind.rtsp: config.rtsp_interval,
+        ProbeKind.frames: config.frames_interval,
+        ProbeKind.platform: config.platform_interval,
+    }
+
+
+def phase(camera_id: str, kind: ProbeKind, interval: float) -> float:
+    """A stable offset in [0, interval): the same camera keeps its slot across restarts."""
+    return zlib.crc32(f"{camera_id}/{kind}".encode()) / 2**32 * interval
+
+
+@dataclass
+class _Slot:
+    """The schedule state of one (camera, kind)."""
+
+    failures: int = 0
+    running: bool = False
+
+
+@dataclass
+class ScheduleStats:
+    lags: deque[float] = field(default_factory=lambda: deque(maxlen=LAG_SAMPLES))
+    results: Counter[tuple[str, str]] = field(default_factory=Counter)  # (kind, result label)
+
+    def lag_quantile(self, q: float) -> float:
+        if not self.lags:
+            return 0.0
+        ordered = sorted(self.lags)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Scheduler:
+    """Runs every watched camera's probes on schedule; results go to ``sink``."""
+
+    def __init__(
+        self,
+        config: ProbesConfig,
+        runner: Runner,
+        sink: Sink,
+        max_backoff: float = 300.0,
+        grace: float = 5.0,
+    ) -> None:
+        self.config = config
+        self._runner, self._sink = runner, sink
+        self._intervals = intervals(config)
+        self._max_backoff, self._grace = max_backoff, grace
+        self._cameras: dict[str, Watched] = {}
+        self._slots: dict[tuple[str, ProbeKind], _Slot] = {}
+        self._heap: list[tuple[float, int, str, ProbeKind]] = []
+        self._counter = 0
+        self._wakeup = asyncio.Event()
+        self._global = asyncio.Semaphore(config.concurrency)
+        self._hosts = HostLimits(config.per_host)
+        self._hosts = HostLimits(config.per_host)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._dispatcher: asyncio.Task[None] | None = None
+        self.stats = ScheduleStats()
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        self._dispatcher = asyncio.get_running_loop().create_task(self._dispatch())
+
+    async def stop(self) -> None:
+        """Stop dispatching; give running probes ``grace`` seconds, then cancel them."""
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            await asyncio.gather(self._dispatcher, return_exceptions=True)
+            self._dispatcher = None
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=self._grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    # ------------------------------------------------------------ the watched cameras
+
+    def refresh(self, cameras: Iterable[Watched]) -> None:
+        """Replace the watched set: new cameras are placed, removed ones dropped."""
+        now = asyncio.get_running_loop().time()
+        fresh = {camera.id: camera for camera in cameras}
+        for key in [k for k in self._slots if k[1] not in fresh.get(k[0], _NONE).targets]:
+            if not self._slots[key].running:
+                del self._slots[key]
+        self._cameras = fresh
+        for camera in fresh.values():
+            for kind in camera.kinds:
+                if (camera.id, kind) not in self._slots:
+                    self._slots[(camera.id, kind)] = _Slot()
+                    self._push(now + phase(camera.id, kind, self._intervals[kind]), camera.id, kind)
+        self._wakeup.set()
+
+    def _push(self, due: float, camera_id: str, kind: ProbeKind) -> None:
+        self._counter += 1
+        heapq.heappush(self._heap, (due, self._counter, camera_id, kind))
+
+    # ------------------------------------------------------------ dispatching
+
+    async def _dispatch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._heap:
+                await self._wait(None)
+                continue
+            due = self._heap[0][0]
+            if due > loop.time():
+                await self._wait(due - loop.time())
+                continue
+            _, _, camera_id, kind = heapq.heappop(self._heap)
+            slot = self._slots.get((camera_id, kind))
+            camera = self._cameras.get(camera_id)
+            if slot is None or camera is None or kind not in camera.targets:
+                self._slots.pop((camera_id, kind), None)  # removed since it was scheduled
+                continue
+            slot.running = True
+            task = loop.create_task(self._run(camera, kind, slot, due))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _wait(self, seconds: float | None) -> None:
+        self._wakeup.clear()
+        try:
+            async with asyncio.timeout(seconds):
+                await self._wakeup.wait()
+        except TimeoutError:
+            pass
+
+    async def _run(self, camera: Watched, kind: ProbeKind, slot: _Slot, due: float) -> None:
+        loop = asyncio.get_running_loop()
+        result: ProbeResult | None = None
+        try:
+            async with self._hosts.slot(camera.host), self._global:
+                self.stats.lags.append(max(0.0, loop.time() - due))
+                result = await self._probe(camera, kind)
+        finally:
+            slot.running = False
+            if result is not None:
+                self._record(camera, kind, slot, result)
+            if kind in self._cameras.get(camera.id, _NONE).targets:
+                self._push(self._next_due(due, kind, slot), camera.id, kind)
+                self._wakeup.set()
+            else:
+                self._slots.pop((camera.id, kind), None)  # removed while it ran
+
+    async def _probe(self, camera: Watched, kind: ProbeKind) -> ProbeResult:
+        target = camera.targets[kind]
+        allowance = target.timeout + (DECODE_SECONDS if kind is ProbeKind.frames else 0.0) + 1.0
+        started_at, started = time.time(), time.perf_counter()
+        try:
+            async with asyncio.timeout(allowance):  # probes keep their own; this is a backstop
+                return await self._runner(kind, camera)
+        except TimeoutError:
+            return ProbeResult(
+                kind=kind,
+                target=camera.id,
+                started_at=started_at,
+                duration=time.perf_counter() - started,
+                failure=FailureCode.timeout,
+                detail="the probe overran its deadline",
+            )
+
+    def _record(self, camera: Watched, kind: ProbeKind, slot: _Slot, result: ProbeResult) -> None:
+        slot.failures = 0 if result.ok else slot.failures + 1
+        self.stats.results[(kind.value, result.result_label)] += 1
+        try:
+            self._sink(camera.id, result)
+        except Exception:  # one consumer's bug must not stop the schedule
+            log.exception("probe result sink failed for camera %s", camera.id)
+
+    def _next_due(self, due: float, kind: ProbeKind, slot: _Slot) -> float:
+        interval = self._intervals[kind]
+        if slot.failures >= 2:
+            cap = max(interval, self._max_backoff)
+            interval = min(cap, interval * 2 ** min(slot.failures - 1, 16))
+        now = asyncio.get_running_loop().time()
+        next_due = due + interval * (1 + random.uniform(-JITTER, JITTER))
+        return next_due if next_due > now else now + random.uniform(0, JITTER * interval)
+
+
+class HostLimits:
+    """At most ``per_host`` probes in flight per host; a host's semaphore lives while in use."""
+
+    def __init__(self, per_host: int) -> None:
+        self._per_host = per_host
+        self._hosts: dict[str, tuple[asyncio.Semaphore, int]] = {}
+
+    @asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[None]:
+        semaphore, users = self._hosts.get(host) or (asyncio.Semaphore(self._per_host), 0)
+        self._hosts[host] = (semaphore, users + 1)
+        try:
+            async with semaphore:
+                yield
+        finally:
+            semaphore, users = self._hosts[host]
+            if users <= 1:
+                del self._hosts[host]  # idle hosts cost nothing
+            else:
+                self._hosts[host] = (semaphore, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._hosts)
+
+
+_NONE = Watched(id="", host="", targets={})

@@ -1,0 +1,99 @@
+"""What the scheduler watches per camera, and how one probe of each kind is run on it.
+
+:class:`Watched` is built from a registry record and its credentials; :class:`Probers` holds
+what probes share (the parsed ONVIF WSDLs and HTTP session, the decode pool) and runs one probe
+of a kind. The scheduler owns timing and concurrency and knows nothing about protocols.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+from camhealth.camera_registry.records import CameraRecord
+from camhealth.config import ProbesConfig
+from camhealth.probes.auth import Credentials
+from camhealth.probes.frames import FrameDecoder, probe_frames
+from camhealth.probes.onvif import OnvifClients, probe_onvif
+from camhealth.probes.results import ProbeKind, ProbeResult
+from camhealth.probes.rtsp import probe_rtsp
+from camhealth.probes.steps import Target
+
+
+@dataclass(frozen=True)
+class Watched:
+    """One camera as the scheduler sees it: its host and a target per probe kind it has."""
+
+    id: str
+    host: str  # the per-host limit's key: an NVR's channels share one
+    targets: dict[ProbeKind, Target]
+    discover: bool = False  # no stream URL in the registry: ask ONVIF for it
+
+    @property
+    def kinds(self) -> tuple[ProbeKind, ...]:
+        return tuple(self.targets)
+
+
+def watched(
+    record: CameraRecord, username: str | None, password: str | None, timeout: float
+) -> Watched:
+    """The targets of a registry camera: the main stream for ``rtsp``, the sub-stream (when
+    there is one) for ``frames`` (a 640x360 keyframe costs a fraction of a 1080p one; HD status
+    comes from the main stream's parameter sets), the relay for ``platform``."""
+    creds = Credentials(username, password)
+    urls = {
+        ProbeKind.onvif: record.onvif_url,
+        ProbeKind.rtsp: record.rtsp_url,
+        ProbeKind.frames: record.sub_rtsp_url or record.rtsp_url,
+        ProbeKind.platform: record.platform_url,
+    }
+    targets = {
+        kind: Target(url, creds, timeout, name=record.id) for kind, url in urls.items() if url
+    }
+    host_url = record.rtsp_url or record.onvif_url or record.platform_url or ""
+    return Watched(
+        id=record.id,
+        host=urlsplit(host_url).hostname or record.id,
+        targets=targets,
+        discover=bool(record.onvif_url) and not record.rtsp_url,
+    )
+
+
+class Probers:
+    """Runs one probe of a kind on a watched camera with the shared clients and decode pool."""
+
+    def __init__(self, config: ProbesConfig, decode_workers: int = 2) -> None:
+        self.config = config
+        self.onvif = OnvifClients(connections=config.concurrency)
+        self.decoder = FrameDecoder(decode_workers)
+
+    async def start(self) -> None:
+        await self.onvif.start()
+
+    async def close(self) -> None:
+        await self.onvif.close()
+        self.decoder.close()
+
+    async def run(self, kind: ProbeKind, camera: Watched) -> ProbeResult:
+        target = camera.targets[kind]
+        if kind is ProbeKind.onvif:
+            return await probe_onvif(target, self.onvif, discover=camera.discover)
+        if kind is ProbeKind.rtsp:
+            return await probe_rtsp(target)
+        if kind is ProbeKind.frames:
+            return await probe_frames(target, self.decoder)
+        return await self.platform(camera)
+
+    async def platform(self, camera: Watched) -> ProbeResult:
+        """The camera through the sharing platform's relay, and directly, at the same moment.
+
+        Both sides are recorded (``result.direct``), so a platform or line fault (the relay
+        fails, the camera answers) is told apart from a camera that is down (both fail).
+        """
+        relay = probe_rtsp(camera.targets[ProbeKind.platform], ProbeKind.platform)
+        direct_target = camera.targets.get(ProbeKind.rtsp)
+        if direct_target is None:
+            return await relay
+        relayed, direct = await asyncio.gather(relay, probe_rtsp(direct_target))
+        return replace(relayed, direct=direct)

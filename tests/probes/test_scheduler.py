@@ -1,0 +1,159 @@
+"""Scheduling rules with short intervals and a probe runner that only takes time.
+
+The runner here stands in for the probes (tested on their own against the simulator) so that
+spread, limits, overlap, backoff and shutdown can be watched exactly; test_fleet.py runs the
+scheduler with the real probes against a simulated fleet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from camhealth.config import ProbesConfig
+from camhealth.probes.results import FailureCode, ProbeKind, ProbeResult
+from camhealth.probes.scheduler import Scheduler, phase
+from camhealth.probes.steps import Target
+from camhealth.probes.targets import Watched
+
+
+def camera(index: int, host: str | None = None, kinds: tuple[ProbeKind, ...] = (ProbeKind.rtsp,)):
+    target = Target(f"rtsp://10.0.{index // 250}.{index % 250}/x", timeout=1.0)
+    return Watched(f"cam-{index}", host or f"h{index}", {kind: target for kind in kinds})
+
+
+@dataclass
+class Runner:
+    seconds: float = 0.01
+    fail: bool = False
+    starts: dict[tuple[str, ProbeKind], list[float]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    running: Counter[str] = field(default_factory=Counter)
+    by_host: Counter[str] = field(default_factory=Counter)
+    most: int = 0
+    most_per_host: int = 0
+    overlaps: int = 0
+
+    async def __call__(self, kind: ProbeKind, cam: Watched) -> ProbeResult:
+        key = f"{cam.id}/{kind}"
+        self.overlaps += self.running[key]
+        self.running[key] += 1
+        self.by_host[cam.host] += 1
+        self.most = max(self.most, sum(self.running.values()))
+        self.most_per_host = max(self.most_per_host, self.by_host[cam.host])
+        self.starts[(cam.id, kind)].append(time.monotonic())
+        try:
+            await asyncio.sleep(self.seconds)
+        finally:
+            self.running[key] -= 1
+            self.by_host[cam.host] -= 1
+        failure = FailureCode.timeout if self.fail else None
+        return ProbeResult(kind, cam.id, time.time(), self.seconds, failure=failure)
+
+
+def config(**values: float) -> ProbesConfig:
+    defaults = {"rtsp_interval": 1.0, "concurrency": 256, "per_host": 2}
+    return ProbesConfig.model_validate(defaults | values)
+
+
+async def run_for(scheduler: Scheduler, cameras: list[Watched], seconds: float) -> None:
+    scheduler.refresh(cameras)
+    scheduler.start()
+    await asyncio.sleep(seconds)
+    await scheduler.stop()
+
+
+async def test_first_runs_spread_over_the_interval() -> None:
+    runner, results = Runner(), []
+    scheduler = Scheduler(config(), runner, lambda cam, result: results.append(result))
+    started = time.monotonic()
+    await run_for(scheduler, [camera(i) for i in range(200)], 0.98)
+    assert len(runner.starts) >= 190 and all(len(s) <= 2 for s in runner.starts.values())
+    tenths = Counter(int((s[0] - started) * 10) for s in runner.starts.values())
+    assert max(tenths.values()) < 40  # 20 per 100 ms on average; no bunching
+    assert len(results) >= 190
+    assert scheduler.stats.lag_quantile(0.99) < 0.1
+
+
+def test_phase_is_stable_and_in_range() -> None:
+    assert phase("cam-1", ProbeKind.rtsp, 60) == phase("cam-1", ProbeKind.rtsp, 60)
+    assert 0 <= phase("cam-1", ProbeKind.rtsp, 60) < 60
+    assert phase("cam-1", ProbeKind.rtsp, 60) != phase("cam-1", ProbeKind.onvif, 60)
+
+
+async def test_global_and_per_host_limits() -> None:
+    runner = Runner(seconds=0.1)
+    scheduler = Scheduler(config(rtsp_interval=0.2, concurrency=5, per_host=2), runner, print)
+    cameras = [camera(i, host=f"nvr{i % 3}") for i in range(30)]
+    await run_for(scheduler, cameras, 1.0)
+    assert runner.most <= 5 and runner.most_per_host <= 2
+    assert runner.most == 5  # the limit is reached, not just respected by idleness
+
+
+async def test_a_slow_probe_never_overlaps_itself() -> None:
+    runner = Runner(seconds=0.35)
+    scheduler = Scheduler(config(rtsp_interval=0.1), runner, lambda *_: None)
+    await run_for(scheduler, [camera(1)], 1.3)
+    starts = runner.starts[("cam-1", ProbeKind.rtsp)]
+    assert runner.overlaps == 0 and 3 <= len(starts) <= 4
+
+
+async def test_failing_camera_backs_off_up_to_the_cap() -> None:
+    runner = Runner(fail=True)
+    scheduler = Scheduler(config(rtsp_interval=0.05), runner, lambda *_: None, max_backoff=0.2)
+    await run_for(scheduler, [camera(1)], 1.6)
+    starts = runner.starts[("cam-1", ProbeKind.rtsp)]
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert gaps[0] < 0.1 and max(gaps) < 0.2 * 1.05 + 0.05  # capped: recovery is seen in time
+    assert min(gaps[-3:]) > 0.15  # backed off
+    assert scheduler.stats.results[("rtsp", "timeout")] == len(starts)
+
+
+async def test_registry_changes_are_picked_up() -> None:
+    runner = Runner()
+    scheduler = Scheduler(config(rtsp_interval=0.1), runner, lambda *_: None)
+    scheduler.refresh([camera(1), camera(2)])
+    scheduler.start()
+    await asyncio.sleep(0.35)
+    scheduler.refresh([camera(2), camera(3)])  # 1 removed, 3 added
+    removed_at = len(runner.starts[("cam-1", ProbeKind.rtsp)])
+    await asyncio.sleep(0.4)
+    await scheduler.stop()
+    assert len(runner.starts[("cam-1", ProbeKind.rtsp)]) == removed_at
+    assert len(runner.starts[("cam-3", ProbeKind.rtsp)]) >= 2
+    assert len(runner.starts[("cam-2", ProbeKind.rtsp)]) >= 6
+
+
+async def test_stop_cancels_hung_probes_after_the_grace() -> None:
+    runner = Runner(seconds=100)
+    scheduler = Scheduler(config(rtsp_interval=0.01), runner, lambda *_: None, grace=0.2)
+    scheduler.refresh([camera(i) for i in range(20)])
+    scheduler.start()
+    await asyncio.sleep(0.1)
+    assert scheduler.in_flight == 20
+    started = time.monotonic()
+    await scheduler.stop()
+    assert time.monotonic() - started < 0.5 and scheduler.in_flight == 0
+
+
+async def test_a_probe_ignoring_its_deadline_is_stopped_and_reported() -> None:
+    runner, results = Runner(seconds=100), []
+    cam = Watched("cam-1", "h", {ProbeKind.rtsp: Target("rtsp://h/x", timeout=0.1)})
+    sink = lambda c, r: results.append(r)  # noqa: E731
+    scheduler = Scheduler(config(rtsp_interval=0.01), runner, sink, grace=0.1)
+    await run_for(scheduler, [cam], 1.3)
+    assert results and results[0].failure == FailureCode.timeout
+
+
+async def test_a_failing_sink_does_not_stop_the_schedule() -> None:
+    runner = Runner()
+
+    def sink(camera_id: str, result: ProbeResult) -> None:
+        raise RuntimeError("consumer bug")
+
+    scheduler = Scheduler(config(rtsp_interval=0.05), runner, sink)
+    await run_for(scheduler, [camera(1)], 0.4)
+    assert len(runner.starts[("cam-1", ProbeKind.rtsp)]) >= 4
