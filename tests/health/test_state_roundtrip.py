@@ -1,0 +1,71 @@
+"""The stored form of a state and its events: JSON that resumes confirmations after a restart."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from camhealth.health.events import Event
+from camhealth.health.state import CameraState, Observation
+from camhealth.probes.results import FailureCode, FrameSample, ProbeKind, ProbeResult
+from tests.health.state_helpers import failed, frames, ok, run
+
+K = ProbeKind
+
+
+def _through_json(state: CameraState) -> CameraState:
+    return CameraState.from_dict(json.loads(json.dumps(state.to_dict())))
+
+
+def test_a_state_survives_json_unchanged():
+    state, _ = run([frames("blur"), ok(K.platform), failed(K.rtsp, FailureCode.timeout)])
+    assert state.faults and state.probes
+    assert _through_json(state) == state
+
+
+def test_a_restart_between_two_bad_pictures_still_confirms_the_fault():
+    state, _ = run([frames(), frames("occlusion")])
+    resumed, events = run([frames("occlusion")], _through_json(state), start=2)
+    assert resumed.confirmed_faults == ("occlusion",)
+    assert [e.kind.value for e in events] == ["became_not_intact", "fault_confirmed"]
+
+
+def test_a_restart_brings_no_false_changes():
+    state, _ = run([frames(), ok(K.platform), frames()])
+    _, events = run([frames(), ok(K.platform)], _through_json(state), start=3)
+    assert events == []
+
+
+def test_events_survive_json_unchanged():
+    _, events = run([frames("blank"), frames("blank")])
+    for event in events:
+        assert Event.from_dict(json.loads(json.dumps(event.to_dict()))) == event
+
+
+@dataclass(frozen=True)
+class _NoFaults:
+    width: int = 1280
+    height: int = 720
+    hd: bool = True
+    checks: tuple[()] = ()
+
+
+def test_an_observation_is_made_from_a_probe_result():
+    image = np.zeros((720, 1280, 3), np.uint8)
+    sample = FrameSample(image, image[::4, ::4], b"jpeg", 1280, 720, "h264", 0.2)
+    direct = ProbeResult(K.rtsp, "cam-1", 0.0, 0.1)
+    platform = ProbeResult(
+        K.platform, "cam-1", 0.0, 1.5, FailureCode.not_found, "404", frame=sample, direct=direct
+    )
+    obs = Observation.of(platform, diagnosis=_NoFaults(), snapshot="ev/1.jpg", in_maintenance=True)
+    assert (obs.probe, obs.failure, obs.detail, obs.duration) == (
+        K.platform,
+        FailureCode.not_found,
+        "404",
+        1.5,
+    )
+    assert obs.direct_ok is True and obs.answered and obs.in_maintenance
+    assert obs.evidence().snapshot == "ev/1.jpg"
+    assert Observation.of(direct).direct_ok is None
