@@ -62,4 +62,7 @@ def setup_logging(config: LoggingConfig, stream: TextIO | None = None) -> None:
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(config.level)
+    # DEBUG is for camhealth's own loggers; libraries' debug chatter (SQL drivers, HTTP) would
+    # drown it, so they stay at WARNING unless the configured level is stricter still.
+    root.setLevel(max(logging.WARNING, logging.getLevelNamesMapping()[config.level]))
+    logging.getLogger("camhealth").setLevel(config.level)
