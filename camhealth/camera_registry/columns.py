@@ -1,4 +1,7 @@
-"""The documented column set of area and camera files: names, Chinese aliases, cell parsing.
+"""The column set of area and camera files: names, Chinese aliases, cell parsing.
+
+docs/registry-columns.md documents it for the people who write the files; a test keeps the two
+in step.
 
 A header is matched after NFKC normalisation (full-width letters become ASCII), ignoring case,
 spaces, ``_``, ``-`` and the ``*`` that templates put on required columns. Cell values are turned
@@ -32,7 +35,6 @@ class Column:
     aliases: tuple[str, ...]
     parse: Callable[[Any], Any]
     required: bool = False
-    description: str = ""
 
 
 def text(value: Any) -> str:
@@ -119,7 +121,7 @@ def tag_list(value: Any) -> Any:
     return text(value)  # the record splits "a,b;c" into tags
 
 
-_ROLE_NAMES = {
+ROLE_NAMES = {
     **{role.value: role.value for role in CameraRole},
     "治安监控": CameraRole.surveillance.value,
     "视频监控": CameraRole.surveillance.value,
@@ -127,7 +129,7 @@ _ROLE_NAMES = {
     "电警": CameraRole.e_police.value,
 }
 
-_KIND_NAMES = {
+KIND_NAMES = {
     **{kind.value: kind.value for kind in AreaKind},
     "车站": AreaKind.station.value,
     "景区": AreaKind.scenic_spot.value,
@@ -146,46 +148,33 @@ _KIND_NAMES = {
 }
 
 CAMERA_COLUMNS: tuple[Column, ...] = (
-    Column("id", ("设备编码", "设备编号", "国标编码", "设备ID"), text, True,
-           "stable camera id; a 20-digit GB/T 28181 device id fits"),
-    Column("name", ("点位名称", "设备名称", "名称"), text, True, "what people call the camera"),
-    Column("area_id", ("所属区域", "区域编码", "区域ID"), text, True, "id of the camera's area"),
-    Column("role", ("用途", "类型", "设备类型"), choice(_ROLE_NAMES), False,
-           "surveillance (治安监控, the default) or e_police (电子警察)"),
-    Column("onvif_url", ("ONVIF地址",), text, False, "http(s):// device service URL"),
-    Column("rtsp_url", ("主码流地址", "RTSP地址", "主码流"), text, False, "rtsp:// main stream"),
-    Column("sub_rtsp_url", ("子码流地址", "子码流"), text, False, "rtsp:// sub stream"),
-    Column("platform_url", ("平台地址", "共享平台地址"), text, False,
-           "rtsp:// URL of the same stream on the sharing platform"),
-    Column("declared_networked", ("是否联网", "联网"), boolean, False,
-           "whether the city reports the camera as networked (是/否)"),
-    Column("username", ("用户名", "账号"), text, False, "login for ONVIF/RTSP"),
-    Column("password", ("密码",), text, False, "password; stored encrypted, never exported"),
-    Column("credential_ref", ("凭据引用", "凭据"), text, False,
-           "a key into the --secrets file instead of username/password"),
-    Column("enabled", ("启用", "是否启用"), boolean, False, "probe this camera (default yes)"),
-    Column("maintenance_start", ("维护开始", "维护开始时间"), moment, False,
-           "start of a maintenance window"),
-    Column("maintenance_end", ("维护结束", "维护结束时间"), moment, False,
-           "end of the maintenance window"),
-    Column("tags", ("标签",), tag_list, False, "tags separated by , or ;"),
-)  # fmt: skip
+    Column("id", ("设备编码", "设备编号", "国标编码", "设备ID"), text, True),
+    Column("name", ("点位名称", "设备名称", "名称"), text, True),
+    Column("area_id", ("所属区域", "区域编码", "区域ID"), text, True),
+    Column("role", ("用途", "类型", "设备类型"), choice(ROLE_NAMES)),
+    Column("onvif_url", ("ONVIF地址",), text),
+    Column("rtsp_url", ("主码流地址", "RTSP地址", "主码流"), text),
+    Column("sub_rtsp_url", ("子码流地址", "子码流"), text),
+    Column("platform_url", ("平台地址", "共享平台地址"), text),
+    Column("declared_networked", ("是否联网", "联网"), boolean),
+    Column("username", ("用户名", "账号"), text),
+    Column("password", ("密码",), text),
+    Column("credential_ref", ("凭据引用", "凭据"), text),
+    Column("enabled", ("启用", "是否启用"), boolean),
+    Column("maintenance_start", ("维护开始", "维护开始时间"), moment),
+    Column("maintenance_end", ("维护结束", "维护结束时间"), moment),
+    Column("tags", ("标签",), tag_list),
+)
 
 AREA_COLUMNS: tuple[Column, ...] = (
-    Column("id", ("区域编码", "区域ID", "编码"), text, True, "stable area id"),
-    Column("name", ("区域名称", "名称"), text, True, "what people call the area"),
-    Column("kind", ("区域类型", "类型"), choice(_KIND_NAMES), False,
-           "station (车站), hospital (医院), ... (default other)"),
-    Column("district", ("所属街道", "镇街", "街道", "所属镇街"), text, False,
-           "town or subdistrict (镇/街道), for breakdowns"),
-    Column("key_area", ("是否重点区域", "重点区域"), boolean, False,
-           "a key public area (城市重点公共区域) the indicators count"),
-    Column("lat", ("纬度",), number, False, "latitude, degrees"),
-    Column("lon", ("经度",), number, False, "longitude, degrees"),
-)  # fmt: skip
-
-ROLE_NAMES: Mapping[str, str] = _ROLE_NAMES
-KIND_NAMES: Mapping[str, str] = _KIND_NAMES
+    Column("id", ("区域编码", "区域ID", "编码"), text, True),
+    Column("name", ("区域名称", "名称"), text, True),
+    Column("kind", ("区域类型", "类型"), choice(KIND_NAMES)),
+    Column("district", ("所属街道", "镇街", "街道", "所属镇街"), text),
+    Column("key_area", ("是否重点区域", "重点区域"), boolean),
+    Column("lat", ("纬度",), number),
+    Column("lon", ("经度",), number),
+)
 
 
 def normalise(header: str) -> str:
