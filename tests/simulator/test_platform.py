@@ -16,7 +16,9 @@ from camhealth.simulator.faults import Fault
 from camhealth.simulator.fleet import Fleet
 from camhealth.simulator.mix import Mix
 from camhealth.simulator.plan import Layout, Plan, plan_fleet, rtsp_url
+from camhealth.simulator.platform import relay_faults
 from camhealth.simulator.rtsp_server import RtspServer
+from camhealth.simulator.truth import expected
 from tests.conftest import require_command
 from tests.simulator.addresses import random_base, random_host
 
@@ -104,3 +106,18 @@ async def test_warm_encodes_every_clip_the_fleet_plays(fleet: Fleet) -> None:
     count = await fleet.warm(lambda done, total: seen.append((done, total)))
     assert count == len({(p.camera.scene, p.camera.main.codec) for p in fleet.plan.cameras}) * 2
     assert seen[-1] == (count, count) and fleet.rtsp.library.nbytes > before
+
+
+@pytest.mark.parametrize("fault", list(Fault))
+def test_truth_agrees_with_what_the_relay_does(fault: Fault) -> None:
+    """The truth's ``networked`` is what the relay serves for a camera with this one fault."""
+    camera = SimCamera(id="c1", name="c1", host="127.0.0.9", scene="cafe")
+    camera.faults.faults = {fault}
+    camera.faults.flap_period = 1e9  # flapping, and up for now
+    relayed = relay_faults(camera.faults).faults
+    plays = not relayed & {Fault.rtsp_503, Fault.no_frames, Fault.undecodable}
+    networked = expected(camera, relayed=True).networked
+    if fault in (Fault.flapping, Fault.slow):
+        assert networked is None
+    else:
+        assert networked == (plays and fault is not Fault.platform_down)
