@@ -1,0 +1,81 @@
+"""Real servers for the deployment tests: start a process, wait until it answers, stop it.
+
+Everything listens on 127.0.0.1 on a free port; every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(check: Callable[[], T | None], what: str, timeout: float = 30.0) -> T:
+    """Poll ``check`` until it returns something other than None or False."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result is not None and result is not False:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.2)
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.load(response)
+
+
+def post_json(url: str, body: Any) -> None:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=5):
+        pass
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except (urllib.error.URLError, ConnectionError):
+        return False
+
+
+@contextmanager
+def running(args: list[str], ready_url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``args`` with its output in ``log`` until the block ends; ready when the URL answers."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: _ready(process, ready_url, log), f"{args[0]} at {ready_url}")
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+def _ready(process: subprocess.Popen[bytes], url: str, log: Path) -> bool:
+    if process.poll() is not None:
+        raise AssertionError(f"{process.args[0]} exited early:\n{log.read_text(errors='replace')}")
+    return answers(url)
