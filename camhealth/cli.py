@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from camhealth import __version__
-from camhealth.commands import areas, cameras, config_cmd, demo, keys, simulate
+from camhealth.commands import areas, cameras, config_cmd, demo, keys, probe, simulate
 from camhealth.commands.context import AppContext
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app.add_typer(cameras.app, name="cameras")
 app.add_typer(areas.app, name="areas")
 app.add_typer(keys.app, name="keys")
 app.command()(simulate.simulate)
+app.command()(probe.probe)
 
 
 def _version(value: bool) -> None:

@@ -21,6 +21,7 @@ is a ``protocol_error`` with bounded memory.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -88,17 +89,22 @@ class OnvifClients:
         self._services: dict[str, _Service] = {}
         self._session: aiohttp.ClientSession | None = None
         self._transport: BoundedTransport | None = None
+        self._starting = asyncio.Lock()
 
     async def start(self) -> None:
-        for name in ("devicemgmt", "media"):
-            spec = SERVICES[name]
-            document = await _cached_document(str(WSDL_DIR / spec["wsdl"]))
-            self._services[name] = _Service(document, f"{{{spec['ns']}}}{spec['binding']}")
-        # One connection per request: cameras drop idle keep-alive connections, and a pool
-        # of 20,000 half-dead sockets would cost more than the handshakes it saves.
-        connector = aiohttp.TCPConnector(limit=self._connections, force_close=True)
-        self._session = aiohttp.ClientSession(connector=connector)
-        self._transport = BoundedTransport(self._session)
+        """Parse the WSDLs (about a second of CPU, once) and open the session; idempotent."""
+        async with self._starting:  # concurrent first probes parse the WSDLs once
+            if self._session is not None:
+                return
+            for name in ("devicemgmt", "media"):
+                spec = SERVICES[name]
+                document = await _cached_document(str(WSDL_DIR / spec["wsdl"]))
+                self._services[name] = _Service(document, f"{{{spec['ns']}}}{spec['binding']}")
+            # One connection per request: cameras drop idle keep-alive connections, and a pool
+            # of 20,000 half-dead sockets would cost more than the handshakes it saves.
+            connector = aiohttp.TCPConnector(limit=self._connections, force_close=True)
+            self._session = aiohttp.ClientSession(connector=connector)
+            self._transport = BoundedTransport(self._session)
 
     async def close(self) -> None:
         if self._session is not None:

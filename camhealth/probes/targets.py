@@ -68,9 +68,6 @@ class Probers:
         self.onvif = OnvifClients(connections=config.concurrency)
         self.decoder = FrameDecoder(decode_workers)
 
-    async def start(self) -> None:
-        await self.onvif.start()
-
     async def close(self) -> None:
         await self.onvif.close()
         self.decoder.close()
@@ -78,6 +75,7 @@ class Probers:
     async def run(self, kind: ProbeKind, camera: Watched) -> ProbeResult:
         target = camera.targets[kind]
         if kind is ProbeKind.onvif:
+            await self.onvif.start()  # only fleets with ONVIF URLs pay for the WSDLs
             return await probe_onvif(target, self.onvif, discover=camera.discover)
         if kind is ProbeKind.rtsp:
             return await probe_rtsp(target)
