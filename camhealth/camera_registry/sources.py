@@ -160,19 +160,16 @@ def _document_table(raw: BinaryIO, kind: str, noun: str) -> Table:
     headers = list(
         dict.fromkeys(str(key) for item in items if isinstance(item, dict) for key in item)
     )
-    rows = (
-        (number, [_by_text_key(item).get(header) for header in headers])
-        for number, item in enumerate(items, start=1)
-        if isinstance(item, dict)
-    )
     done = 0
 
-    def counted() -> Iterator[tuple[int, Sequence[Any]]]:
-        nonlocal done
-        for done, row in enumerate(rows, start=1):  # noqa: B007 - done is read by position()
-            yield row
+    def rows() -> Iterator[tuple[int, Sequence[Any]]]:
+        nonlocal done  # the item reached, for position()
+        for done, item in enumerate(items, start=1):
+            if isinstance(item, dict):
+                keyed = _by_text_key(item)
+                yield done, [keyed.get(header) for header in headers]
 
-    return Table(headers, counted(), lambda: (done, len(items)), problems)
+    return Table(headers, rows(), lambda: (done, len(items)), problems)
 
 
 def _by_text_key(item: dict[Any, Any]) -> dict[str, Any]:

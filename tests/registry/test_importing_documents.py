@@ -96,3 +96,12 @@ def test_yaml_booleans_where_text_belongs(tmp_path: Path) -> None:
     assert rejection(read_cameras, path).errors == [
         "row 1, column name: a yes/no value where text is expected (quote it)"
     ]
+
+
+def test_progress_counts_items(tmp_path: Path) -> None:
+    path = tmp_path / "cameras.json"
+    items = [{"id": f"c{n}", "name": "n", "area_id": "a1"} for n in range(2500)]
+    path.write_text(json.dumps(items), encoding="utf-8")
+    seen: list[tuple[int, int]] = []
+    read_cameras(path, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1000, 2500), (2000, 2500), (2500, 2500)]
