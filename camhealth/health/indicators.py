@@ -28,6 +28,14 @@ from camhealth.health.state import CameraState
 STAR_LEVELS = ((5, 10), (4, 9), (3, 8))
 
 
+def stars(numerator: float, denominator: float) -> int:
+    """0, 3, 4 or 5; compared without dividing, so that 100% means every single one."""
+    if not denominator:
+        return 0
+    tenths = 10 * numerator
+    return next((level for level, need in STAR_LEVELS if tenths >= need * denominator), 0)
+
+
 @dataclass(frozen=True)
 class Rate:
     """A count over a count; the counts are authoritative (they sum), the ratio derives."""
@@ -41,11 +49,7 @@ class Rate:
 
     @property
     def stars(self) -> int:
-        """0, 3, 4 or 5, compared in whole numbers so that 100% means every one."""
-        if not self.denominator:
-            return 0
-        tenths = 10 * self.numerator
-        return next((s for s, need in STAR_LEVELS if tenths >= need * self.denominator), 0)
+        return stars(self.numerator, self.denominator)
 
     def __add__(self, other: Rate) -> Rate:
         return Rate(self.numerator + other.numerator, self.denominator + other.denominator)
