@@ -26,11 +26,11 @@ def free_port() -> int:
 
 
 def wait_for(check: Callable[[], T | None], what: str, timeout: float = 30.0) -> T:
-    """Poll ``check`` until it returns something other than None or False."""
+    """Poll ``check`` until it returns something true (not None, False or empty); return that."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
-        if result is not None and result is not False:
+        if result:
             return result
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
