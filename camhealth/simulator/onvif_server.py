@@ -152,11 +152,13 @@ class OnvifServer:
             authorization, request.method, *login
         ):
             return challenge(self._auth)
-        jpeg = self._snapshot(camera, stream.width, stream.height)
+        # Drawing and encoding a picture takes tens of ms: keep the other cameras answering.
+        jpeg = await asyncio.to_thread(self._snapshot, camera, stream.width, stream.height)
         return web.Response(body=jpeg, content_type="image/jpeg")
 
 
 def _drop(request: web.Request) -> None:
+    """Cut the connection without a reply: aiohttp ends a cancelled handler silently."""
     if request.transport is not None:
         request.transport.abort()
     raise asyncio.CancelledError
