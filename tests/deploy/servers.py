@@ -37,6 +37,18 @@ def wait_for(check: Callable[[], T | None], what: str, timeout: float = 30.0) ->
         time.sleep(0.2)
 
 
+def eventually_equal(observe: Callable[[], T], expected: T, timeout: float = 30.0) -> None:
+    """Poll ``observe`` until it gives ``expected``; if it never does, fail with the last view.
+
+    Prometheus and Alertmanager settle asynchronously (scrapes, evaluations, inhibitions), so a
+    single look could be too early; the final assertion shows pytest's diff of what was seen.
+    """
+    deadline = time.monotonic() + timeout
+    while (seen := observe()) != expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert seen == expected
+
+
 def get_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=5) as response:
         return json.load(response)

@@ -16,7 +16,7 @@ from tests.deploy.alertmanager import (
     states,
 )
 from tests.deploy.paths import ALERTMANAGER, run
-from tests.deploy.servers import free_port, post_json, running, wait_for
+from tests.deploy.servers import eventually_equal, free_port, post_json, running, wait_for
 
 CHENGXIANG = "城厢街道"
 GULIU = "古柳街道"
@@ -147,18 +147,8 @@ def test_no_exporter_at_all_holds_back_every_camera_alert(tmp_path: Path) -> Non
 def _assert_states(tmp_path: Path, alerts: list[dict[str, str]], expected: dict[str, str]) -> None:
     with alertmanager(tmp_path) as url:
         post_alerts(url, alerts)
-        # The inhibitor learns of source alerts asynchronously: wait for the expected picture,
-        # and show the last one seen if it never comes.
-        seen: dict[str, str] = {}
-
-        def settled() -> bool:
-            seen.update(states(url))
-            return seen == expected
-
-        try:
-            wait_for(settled, "the alerts' states", timeout=15)
-        except AssertionError:
-            assert seen == expected
+        # The inhibitor learns of source alerts asynchronously.
+        eventually_equal(lambda: states(url), expected, timeout=15)
 
 
 def test_notifications_reach_the_example_webhook_receiver(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ import pytest
 
 from tests.deploy.alertmanager import alertmanager
 from tests.deploy.prometheus import prometheus, query, static_exporter
-from tests.deploy.servers import free_port, get_json, wait_for
+from tests.deploy.servers import eventually_equal, free_port, get_json, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -70,16 +70,7 @@ def test_recorded_rates_equal_the_exporters_own(stack: Stack) -> None:
 def test_every_dashboard_query_and_variable_returns_data(stack: Stack) -> None:
     queries = [q for board in DASHBOARDS for q in _dashboard_queries(board)]
     assert len(queries) > 40
-    empty: list[str] = []
-
-    def all_answer() -> bool:
-        empty[:] = [q for q in queries if not query(stack.prometheus, q)]
-        return not empty
-
-    try:
-        wait_for(all_answer, "every dashboard query to return data", timeout=30)
-    except AssertionError:
-        assert empty == []
+    eventually_equal(lambda: [q for q in queries if not query(stack.prometheus, q)], [])
 
 
 def test_the_expected_alerts_fire_in_prometheus(stack: Stack) -> None:
@@ -103,25 +94,15 @@ def test_the_expected_alerts_fire_in_prometheus(stack: Stack) -> None:
         ("CamhealthSchedulerLagging", stack.exporter),
         ("CamhealthExporterDown", stack.dead),
     }
-    firing: set[tuple[str, str]] = set()
 
-    def settled() -> bool:
+    def firing() -> set[tuple[str, str]]:
         alerts = get_json(f"{stack.prometheus}/api/v1/alerts")["data"]["alerts"]
-        firing.clear()
-        firing.update(_what(a["labels"]) for a in alerts if a["state"] == "firing")
-        return firing == expected
+        return {_what(a["labels"]) for a in alerts if a["state"] == "firing"}
 
-    try:
-        wait_for(settled, "the expected alerts to fire", timeout=30)
-    except AssertionError:
-        assert firing == expected
+    eventually_equal(firing, expected)
 
 
 def test_alertmanager_gets_the_alerts_and_holds_back_as_configured(stack: Stack) -> None:
-    def states() -> dict[tuple[str, str], str]:
-        alerts = get_json(f"{stack.alertmanager}/api/v2/alerts")
-        return {_what(a["labels"]): a["status"]["state"] for a in alerts}
-
     wanted = {
         # in the area that lost its HD coverage: held back by the area's alert
         ("CamhealthCameraOffline", "renmin-guangchang-03"): "suppressed",
@@ -131,16 +112,13 @@ def test_alertmanager_gets_the_alerts_and_holds_back_as_configured(stack: Stack)
         ("CamhealthExporterDown", stack.dead): "active",
         ("CamhealthCityIndicatorBelowTarget", "all/all intactness"): "suppressed",
     }
-    seen: dict[tuple[str, str], str] = {}
 
-    def arrived() -> bool:
-        seen.update(states())
-        return all(seen.get(key) == state for key, state in wanted.items())
+    def states() -> dict[tuple[str, str], str | None]:
+        alerts = get_json(f"{stack.alertmanager}/api/v2/alerts")
+        seen = {_what(a["labels"]): a["status"]["state"] for a in alerts}
+        return {key: seen.get(key) for key in wanted}
 
-    try:
-        wait_for(arrived, "Alertmanager to hold back the inhibited alerts", timeout=30)
-    except AssertionError:
-        assert {key: seen.get(key) for key in wanted} == wanted
+    eventually_equal(states, wanted)
 
 
 def _what(labels: dict[str, str]) -> tuple[str, str]:
