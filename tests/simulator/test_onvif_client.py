@@ -103,7 +103,7 @@ async def test_media_service(camera: SimCamera) -> None:
         camera.faults.faults.add(Fault.low_resolution)  # the encoder reports what it streams
         low = (await media.GetProfiles())[0].VideoEncoderConfiguration.Resolution
         assert (low.Width, low.Height) == (704, 576)
-        assert await onvif.get_snapshot(profiles[0].token, basic_auth=True) is not None
+        assert await onvif.get_snapshot(profiles[1].token, basic_auth=True) is not None
     finally:
         await onvif.close()
 
