@@ -199,16 +199,18 @@ def step(
 
 
 def _observe(s: CameraState, obs: Observation, cfg: HealthConfig, now: datetime) -> CameraState:
+    online = s.online
+    if obs.probe is not ProbeKind.platform:
+        online = online.observe(obs.answered, 1 if obs.answered else cfg.offline_after, now)
     s = replace(
         s,
+        online=online,
         maintenance=s.maintenance.observe(obs.in_maintenance, 1, now),
         probes=_remember(s.probes, LastProbe(obs.probe, now, obs.failure, obs.duration)),
         updated_at=now,
     )
     if obs.probe is ProbeKind.platform:
         return _observe_platform(s, obs, cfg, now)
-    needed = 1 if obs.answered else cfg.offline_after
-    s = replace(s, online=s.online.observe(obs.answered, needed, now))
     if obs.probe is ProbeKind.frames:
         return _observe_frames(s, obs, cfg, now)
     return s
@@ -234,12 +236,13 @@ def _observe_frames(
     s: CameraState, obs: Observation, cfg: HealthConfig, now: datetime
 ) -> CameraState:
     ok = obs.failure is None
-    s = replace(s, stream=s.stream.observe(ok, _by_outcome(ok, cfg), now))
+    stream = s.stream.observe(ok, _by_outcome(ok, cfg), now)
     picture = obs.diagnosis
     if not ok or picture is None:
-        return s
+        return replace(s, stream=stream)
     return replace(
         s,
+        stream=stream,
         hd=s.hd.observe(picture.hd, 1, now),
         width=picture.width,
         height=picture.height,
@@ -276,7 +279,8 @@ def _intact(old: CameraState, new: CameraState, now: datetime) -> Confirmed:
     elif new.online.value and new.stream.value:
         value = True
     else:
-        value = None
+        # Unknown only until first decided: after that, not known to be intact is not intact.
+        value = None if old.intact.value is None else False
     if value == old.intact.value:
         return old.intact
     causes = [b.since or now for a, b in _flag_pairs(old, new) if a.value != b.value]
@@ -306,23 +310,33 @@ def _changed_faults(old: CameraState, new: CameraState) -> set[str]:
 
 
 def _events(old: CameraState, new: CameraState, obs: Observation, now: datetime) -> list[Event]:
-    evidence = obs.evidence()
-    muted = new.maintenance.value is True
-    events = []
+    changes = _changes(old, new, now)
+    if not changes:
+        return []
+    evidence, muted = obs.evidence(), new.maintenance.value is True
+    return [
+        Event(new.camera, kind, now, since, evidence, fault, first, muted)
+        for kind, since, fault, first in changes
+    ]
+
+
+def _changes(
+    old: CameraState, new: CameraState, now: datetime
+) -> list[tuple[EventKind, datetime, str | None, bool]]:
+    """Each status that changed: its event kind, since when, the fault, whether it was unknown."""
+    found: list[tuple[EventKind, datetime, str | None, bool]] = []
     for (name, on, off), (a, b) in zip(_FLAG_KINDS, _flag_pairs(old, new), strict=True):
         if a.value == b.value or b.value is None:
             continue
         kind = on if b.value else off
         if name == "networked" and kind is EventKind.networked_lost and new.platform_only_failure:
             kind = EventKind.platform_only_failure
-        since = b.since or now
-        events.append(Event(new.camera, kind, now, since, evidence, None, a.value is None, muted))
+        found.append((kind, b.since or now, None, a.value is None))
     for fault in sorted(_changed_faults(old, new)):
         confirmed = fault in new.confirmed_faults
         kind = EventKind.fault_confirmed if confirmed else EventKind.fault_cleared
-        since = _fault_since(old, new, fault, now)
-        events.append(Event(new.camera, kind, now, since, evidence, fault, False, muted))
-    return events
+        found.append((kind, _fault_since(old, new, fault, now), fault, False))
+    return found
 
 
 def _fault_since(old: CameraState, new: CameraState, fault: str, now: datetime) -> datetime:

@@ -182,3 +182,10 @@ def test_the_last_result_of_each_probe_is_kept():
         (K.onvif, minute(2), None),
         (K.rtsp, minute(1), F.timeout),
     ]
+
+
+def test_intact_never_returns_to_unknown_once_decided():
+    config = HealthConfig(offline_after=1)
+    state, _ = run([failed(K.onvif, F.unreachable), ok(K.onvif)], config=config)
+    assert state.online.value is True and state.stream.value is None
+    assert state.intact.value is False  # not known to be intact: not intact
