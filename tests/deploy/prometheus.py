@@ -7,6 +7,8 @@ since their durations are promtool-tested and a test cannot wait half an hour.
 
 from __future__ import annotations
 
+import itertools
+import re
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -22,15 +24,26 @@ from tests.deploy.paths import PROMETHEUS, RULE_FILES, load_yaml
 from tests.deploy.servers import free_port, get_json, running
 
 EXPORTER_TEXT = Path(__file__).parent / "data" / "exporter.prom"
+COUNTER = re.compile(r"^(camhealth_\w+_total(?:\{[^}]*\})?) (\S+)$", re.MULTILINE)
+
+
+def advance_counters(text: str, scrapes: int) -> str:
+    """The text as scrape number ``scrapes`` reads it: each counter grows by its value per scrape.
+
+    Counters that never move would make every rate 0 and every ratio of rates NaN.
+    """
+    return COUNTER.sub(lambda m: f"{m[1]} {float(m[2]) * scrapes!r}", text)
 
 
 @contextmanager
 def static_exporter(text_file: Path = EXPORTER_TEXT) -> Iterator[str]:
     """Serve ``text_file`` at /metrics as camhealth's exporter would; yields HOST:PORT."""
-    body = text_file.read_bytes()
+    text = text_file.read_text(encoding="utf-8")
+    scrapes = itertools.count(1)
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            body = advance_counters(text, next(scrapes)).encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from tests.deploy.paths import DASHBOARDS, PROMETHEUS, RULE_FILES
-from tests.deploy.prometheus import EXPORTER_TEXT
+from tests.deploy.prometheus import EXPORTER_TEXT, advance_counters
 
 # DESIGN.md's metric table, name for name.
 DESIGN = {
@@ -62,3 +62,13 @@ def test_rules_and_dashboards_use_only_served_names() -> None:
     used = {name for path in sources for name in NAME.findall(path.read_text(encoding="utf-8"))}
     assert used, "the pattern found no metric names at all"
     assert used <= DESIGN | PROPOSED
+
+
+def test_counters_advance_per_scrape_and_nothing_else_moves() -> None:
+    text = EXPORTER_TEXT.read_text(encoding="utf-8")
+    before, after = text.splitlines(), advance_counters(text, 3).splitlines()
+    changed = {old: new for old, new in zip(before, after, strict=True) if old != new}
+    assert len(changed) == 8
+    assert all(line.startswith("camhealth_probes_total{") for line in changed)
+    onvif_ok = 'camhealth_probes_total{probe="onvif",result="ok"}'
+    assert changed[f"{onvif_ok} 1204.0"] == f"{onvif_ok} 3612.0"
