@@ -102,10 +102,19 @@ class OnvifServer:
         self._cameras[(camera.host, camera.onvif_port)] = camera
 
     async def close(self, camera: SimCamera) -> None:
-        """Stop listening (the port is closed: connections are refused)."""
+        """Stop listening (new connections are refused) and cut the camera's open ones."""
         site = self._sites.pop(camera.id, None)
-        if site is not None:
-            await site.stop()
+        if site is None:
+            return
+        await site.stop()
+        server = self._runner.server
+        for handler in server.connections if server else ():
+            transport = handler.transport
+            if transport and transport.get_extra_info("sockname")[:2] == (
+                camera.host,
+                camera.onvif_port,
+            ):
+                transport.abort()
 
     def _camera(self, request: web.Request) -> SimCamera:
         transport = request.transport

@@ -147,3 +147,33 @@ async def test_flapping_camera_opens_and_closes_its_port() -> None:
         assert seen == {True, False}
     finally:
         await fleet.stop()
+
+
+async def closed_by_peer(reader: asyncio.StreamReader) -> bool:
+    """True when the connection ends (EOF or reset) within 2 s, False when it stays open."""
+    try:
+        while await asyncio.wait_for(reader.read(65536), 2):  # the rest of a reply, then EOF
+            pass
+    except ConnectionError:
+        return True
+    except TimeoutError:
+        return False
+    return True
+
+
+async def test_going_offline_cuts_open_connections() -> None:
+    plan = plan_fleet(1, Mix(), seed=1, layout=layout())
+    camera = plan.cameras[0].camera
+    fleet = Fleet(plan)
+    await fleet.start()
+    try:
+        reader, writer = await asyncio.open_connection(camera.host, camera.onvif_port)
+        request = b"POST /onvif/device_service HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+        writer.write(request)
+        assert (await reader.readline()).startswith(b"HTTP/1.1 400")  # kept alive after it
+        camera.faults.faults = {Fault.offline}
+        await fleet.apply(camera.id)
+        assert await closed_by_peer(reader)
+        writer.close()
+    finally:
+        await fleet.stop()
