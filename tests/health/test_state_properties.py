@@ -24,17 +24,25 @@ configs = st.builds(
     offline_after=st.integers(1, 4),
 )
 
-# The two kinds of each status: for a status, the events must alternate between them.
-PAIRS = {
-    EventKind.came_online: "online",
-    EventKind.went_offline: "online",
-    EventKind.stream_playing: "stream",
-    EventKind.stream_failed: "stream",
-    EventKind.became_intact: "intact",
-    EventKind.became_not_intact: "intact",
-    EventKind.networked_verified: "networked",
-    EventKind.networked_lost: "networked",
-    EventKind.platform_only_failure: "networked",
+K = EventKind
+# Each event kind: the status it changes and whether it turns it on; statuses that start
+# unknown (not faults, not maintenance) announce their first known value with ``first``.
+DIRECTIONS = {
+    K.came_online: ("online", True),
+    K.went_offline: ("online", False),
+    K.stream_playing: ("stream", True),
+    K.stream_failed: ("stream", False),
+    K.became_hd: ("hd", True),
+    K.became_not_hd: ("hd", False),
+    K.became_intact: ("intact", True),
+    K.became_not_intact: ("intact", False),
+    K.networked_verified: ("networked", True),
+    K.networked_lost: ("networked", False),
+    K.platform_only_failure: ("networked", False),
+    K.fault_confirmed: ("fault", True),
+    K.fault_cleared: ("fault", False),
+    K.maintenance_started: ("maintenance", True),
+    K.maintenance_ended: ("maintenance", False),
 }
 
 
@@ -47,11 +55,13 @@ def test_statuses_stay_consistent(sequence: list[Observation], config: HealthCon
     if state.confirmed_faults or state.online.value is False or state.stream.value is False:
         assert state.intact.value is False
     assert all(e.since <= e.at for e in events)
-    last: dict[str, EventKind] = {}
+    last: dict[str, bool] = {}
     for event in events:
-        status = PAIRS.get(event.kind) or f"fault:{event.fault}"
-        assert last.get(status) != event.kind, f"{event.kind} twice in a row"
-        last[status] = event.kind
+        status, on = DIRECTIONS[event.kind]
+        key = f"{status}:{event.fault}"
+        assert last.get(key) != on, f"{event.kind} twice in a row"
+        assert event.first == (key not in last and status not in ("fault", "maintenance"))
+        last[key] = on
 
 
 def _bad_runs(sequence: list[Observation], fault: str) -> list[int]:
