@@ -33,7 +33,7 @@ from pydantic import TypeAdapter
 
 from camhealth.config import HealthConfig
 from camhealth.health.events import Event, EventKind, Evidence
-from camhealth.probes.results import FailureCode, ProbeKind, ProbeResult
+from camhealth.probes.results import DeviceFacts, FailureCode, ProbeKind, ProbeResult
 
 # Only these failures mean that nothing answered; any other failure came from the camera.
 NO_ANSWER = frozenset({FailureCode.unreachable, FailureCode.timeout, FailureCode.refused})
@@ -69,6 +69,7 @@ class Observation:
 
     ``direct_ok`` (platform probes): whether the same round's direct RTSP probe succeeded.
     ``snapshot`` is the caller's reference to the stored picture, kept as evidence.
+    ``device`` and ``codec`` are facts to remember (``camhealth_camera_info``), not statuses.
     """
 
     probe: ProbeKind
@@ -79,6 +80,8 @@ class Observation:
     direct_ok: bool | None = None
     snapshot: str | None = None
     in_maintenance: bool = False
+    device: DeviceFacts | None = None
+    codec: str | None = None
 
     @classmethod
     def of(
@@ -98,6 +101,8 @@ class Observation:
             direct_ok=None if result.direct is None else result.direct.ok,
             snapshot=snapshot,
             in_maintenance=in_maintenance,
+            device=result.device,
+            codec=_codec(result),
         )
 
     @property
@@ -108,6 +113,12 @@ class Observation:
         checks = self.diagnosis.checks if self.diagnosis else ()
         scores = tuple((str(c.fault), float(c.score)) for c in checks if c.detected)
         return Evidence(self.probe, self.failure, self.detail, scores, self.snapshot)
+
+
+def _codec(result: ProbeResult) -> str | None:
+    if result.stream is not None:
+        return result.stream.codec
+    return None if result.frame is None else result.frame.codec
 
 
 @dataclass(frozen=True)
@@ -167,6 +178,8 @@ class CameraState:
     width: int | None = None
     height: int | None = None
     probes: tuple[LastProbe, ...] = ()
+    device: DeviceFacts | None = None
+    codec: str | None = None
     updated_at: datetime | None = None
 
     @property
@@ -207,6 +220,8 @@ def _observe(s: CameraState, obs: Observation, cfg: HealthConfig, now: datetime)
         online=online,
         maintenance=s.maintenance.observe(obs.in_maintenance, 1, now),
         probes=_remember(s.probes, LastProbe(obs.probe, now, obs.failure, obs.duration)),
+        device=obs.device or s.device,
+        codec=obs.codec or s.codec,
         updated_at=now,
     )
     if obs.probe is ProbeKind.platform:

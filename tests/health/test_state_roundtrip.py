@@ -9,7 +9,14 @@ import numpy as np
 
 from camhealth.health.events import Event
 from camhealth.health.state import CameraState, Observation
-from camhealth.probes.results import FailureCode, FrameSample, ProbeKind, ProbeResult
+from camhealth.probes.results import (
+    DeviceFacts,
+    FailureCode,
+    FrameSample,
+    ProbeKind,
+    ProbeResult,
+    StreamFacts,
+)
 from tests.health.state_helpers import failed, frames, ok, run
 
 K = ProbeKind
@@ -19,9 +26,15 @@ def _through_json(state: CameraState) -> CameraState:
     return CameraState.from_dict(json.loads(json.dumps(state.to_dict())))
 
 
+DEVICE = DeviceFacts(
+    "Hikvision", "DS-2CD2T47", "V5.7.3", clock_skew_seconds=-2.5, stream_uris=("rtsp://x/1",)
+)
+
+
 def test_a_state_survives_json_unchanged():
-    state, _ = run([frames("blur"), ok(K.platform), failed(K.rtsp, FailureCode.timeout)])
-    assert state.faults and state.probes
+    onvif = Observation(K.onvif, device=DEVICE)
+    state, _ = run([frames("blur"), ok(K.platform), onvif, failed(K.rtsp, FailureCode.timeout)])
+    assert state.faults and state.probes and state.device == DEVICE
     assert _through_json(state) == state
 
 
@@ -69,3 +82,14 @@ def test_an_observation_is_made_from_a_probe_result():
     assert obs.direct_ok is True and obs.answered and obs.in_maintenance
     assert obs.evidence().snapshot == "ev/1.jpg"
     assert Observation.of(direct).direct_ok is None
+
+
+def test_device_and_codec_facts_are_remembered_from_the_probes_that_learn_them():
+    onvif = ProbeResult(K.onvif, "cam-1", 0.0, 0.2, device=DEVICE)
+    rtsp = ProbeResult(
+        K.rtsp, "cam-1", 0.0, 0.1, stream=StreamFacts("h265", width=2560, height=1440)
+    )
+    state, _ = run(
+        [Observation.of(onvif), Observation.of(rtsp), failed(K.rtsp, FailureCode.timeout)]
+    )
+    assert state.device == DEVICE and state.codec == "h265"
