@@ -14,6 +14,7 @@ so the same mix, size and seed always give the same fleet. Example::
     resolutions: {1920x1080: 0.6, 1280x720: 0.2, 704x576: 0.2}
     sub_resolutions: {640x360: 0.8, 704x576: 0.2}
     codecs: {h264: 0.7, h265: 0.3}
+    gop_seconds: {2: 0.8, 4: 0.2}   # keyframe interval; each value is another clip to encode
     night: 0.1                # monochrome IR pictures
     e_police: 0.1             # cameras in intersection areas with the e_police role
     platform: 0.9             # cameras relayed by the sharing platform (a platform_url)
@@ -25,7 +26,7 @@ from __future__ import annotations
 import random
 from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -87,6 +88,8 @@ class Mix(BaseModel):
     resolutions: dict[str, Share] = {"1920x1080": 0.6, "1280x720": 0.25, "704x576": 0.15}
     sub_resolutions: dict[str, Share] = {"640x360": 1.0}
     codecs: dict[Codec, Share] = {Codec.h264: 0.75, Codec.h265: 0.25}
+    # Every GOP length is another clip to encode per picture: one by default keeps warming short.
+    gop_seconds: dict[float, Share] = {2.0: 1.0}
     night: Share = Field(0.0, ge=0, le=1)
     e_police: Share = Field(0.1, ge=0, le=1)
     platform: Share = Field(1.0, ge=0, le=1)
@@ -107,10 +110,10 @@ class Mix(BaseModel):
         _shares(value, "resolutions", whole=True)
         return value
 
-    @field_validator("codecs")
+    @field_validator("codecs", "gop_seconds")
     @classmethod
-    def _codec_shares(cls, value: dict[Codec, Share]) -> dict[Codec, Share]:
-        _shares({str(k): v for k, v in value.items()}, "codecs", whole=True)
+    def _whole(cls, value: dict[Any, Share]) -> dict[Any, Share]:
+        _shares({str(k): v for k, v in value.items()}, "shares", whole=True)
         return value
 
     def fault_sets(self) -> dict[FaultSet, Share]:

@@ -102,6 +102,7 @@ def plan_fleet(count: int, mix: Mix, seed: int = 0, layout: Layout | None = None
     mains = deal(rng, mix.resolutions, count)
     subs = deal(rng, mix.sub_resolutions, count)
     codecs = deal(rng, mix.codecs, count)
+    gops = deal(rng, mix.gop_seconds, count)
     nights = flags(rng, mix.night, count)
     relayed = flags(rng, mix.platform, count)
     areas, area_of = _areas(rng, roles, mix)
@@ -117,7 +118,7 @@ def plan_fleet(count: int, mix: Mix, seed: int = 0, layout: Layout | None = None
             name=f"{area_of[index].name} cam {index + 1}",
             host=host,
             scene=SCENE_NAMES[rng.randrange(len(SCENE_NAMES))],
-            main=StreamSpec(*main, codec=codec, gop_seconds=rng.choice((1.0, 2.0, 4.0))),
+            main=StreamSpec(*main, codec=codec, gop_seconds=gops[index] or 2.0),
             sub=StreamSpec(*sub, codec=codec),
             rtsp_port=layout.rtsp_port,
             onvif_port=layout.onvif_port,

@@ -27,6 +27,7 @@ MIX = Mix.model_validate(
         "faults": {"offline": 0.1, "blur": 0.05, "frozen_osd+clock_skew": 0.05},
         "resolutions": {"1920x1080": 0.5, "704x576": 0.5},
         "codecs": {"h264": 0.5, "h265": 0.5},
+        "gop_seconds": {1: 0.25, 4: 0.75},
         "night": 0.2,
         "e_police": 0.1,
         "platform": 0.8,
@@ -69,6 +70,7 @@ def test_plan_is_deterministic_and_follows_the_mix() -> None:
     faults = Counter(f for p in first.cameras for f in p.camera.faults.faults)
     assert faults == {Fault.offline: 20, Fault.blur: 10, Fault.frozen_osd: 10, Fault.clock_skew: 10}
     assert Counter(p.camera.main.height for p in first.cameras) == {1080: 100, 576: 100}
+    assert Counter(p.camera.main.gop_seconds for p in first.cameras) == {1.0: 50, 4.0: 150}
     assert sum(p.relayed for p in first.cameras) == 160
     assert len({p.camera.host for p in first.cameras}) == 200
 
