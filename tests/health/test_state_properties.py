@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from camhealth.config import HealthConfig
 from camhealth.health.events import EventKind
-from camhealth.health.state import Observation
+from camhealth.health.state import CameraState, Observation
 from camhealth.probes.results import FailureCode, ProbeKind
 from tests.health.state_helpers import FAULTS, failed, frames, ok, run
 
@@ -84,3 +86,13 @@ def test_a_fault_is_confirmed_exactly_by_enough_bad_pictures_in_a_row(sequence, 
         assert max(runs) >= needed
     if runs[-1] >= needed:
         assert fault in state.confirmed_faults
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(observations, max_size=30), configs, st.integers(0, 30))
+def test_a_restart_anywhere_changes_nothing(sequence, config, cut):
+    before, _ = run(sequence[:cut], config=config)
+    restored = CameraState.from_dict(json.loads(json.dumps(before.to_dict())))
+    assert restored == before
+    rest = sequence[cut:]
+    assert run(rest, restored, config, start=cut) == run(rest, before, config, start=cut)
