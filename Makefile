@@ -3,6 +3,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
+PY_DIRS := camhealth tests bench dashboards deploy
 
 .PHONY: demo test lint types pytest sync clean
 
@@ -12,8 +13,8 @@ demo: .venv/.synced
 test: lint types pytest
 
 lint: .venv/.synced
-	$(RUN) ruff check camhealth tests bench
-	$(RUN) ruff format --check camhealth tests bench
+	$(RUN) ruff check $(PY_DIRS)
+	$(RUN) ruff format --check $(PY_DIRS)
 
 types: .venv/.synced
 	$(RUN) mypy
