@@ -133,6 +133,8 @@ def _csv_table(raw: BinaryIO, path: Path) -> Table:
         headers = next(reader)
     except csv.Error as exc:
         raise SourceError(f"row 1: not valid CSV ({exc})") from None
+    if len(headers) == 1 and (separator := next((s for s in ";\t|" if s in headers[0]), None)):
+        raise SourceError(f"the columns are separated by {separator!r}: save it as CSV with commas")
     # The lambda keeps the wrapper alive: collecting it would close the file under the reader.
     return Table(headers, _csv_rows(reader), lambda: (text.buffer.tell(), total))
 

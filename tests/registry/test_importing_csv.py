@@ -64,6 +64,15 @@ def test_utf16_and_renamed_workbooks_are_explained(tmp_path: Path) -> None:
     assert ".xlsx" in rejection(read_cameras, renamed).errors[0]
 
 
+@pytest.mark.parametrize(("separator", "shown"), [(";", "';'"), ("\t", "'\\t'")])
+def test_other_separators_are_explained(tmp_path: Path, separator: str, shown: str) -> None:
+    path = tmp_path / "cameras.csv"
+    path.write_text(f"id{separator}name{separator}area_id\nc1{separator}n{separator}a\n")
+    assert rejection(read_cameras, path).errors == [
+        f"the columns are separated by {shown}: save it as CSV with commas"
+    ]
+
+
 def test_header_matching_ignores_case_spaces_and_width(tmp_path: Path) -> None:
     rows = [[" ID ", "Name", "AREA_ID", "*Ｒｔｓｐ Url"], ["c1", "n", "a1", "rtsp://h/x"]]
     (row,) = read_cameras(write_csv(tmp_path, rows))
