@@ -45,6 +45,8 @@ R = TypeVar("R", AreaRecord, CameraRecord)
 Progress = Callable[[int, int], None]
 MAX_ERRORS = 1000
 _PROGRESS_EVERY = 1000  # rows between two progress reports
+# The records of a file are all held until the store has checked them (about 3.5 KB a camera).
+MAX_ROWS = 250_000
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,8 @@ class _Reader(Generic[R]):
         for count, (number, cells) in enumerate(table.rows, start=1):
             if count % _PROGRESS_EVERY == 0:
                 self._progress(*table.position())
+            if count > MAX_ROWS:
+                raise SourceError(f"more than {MAX_ROWS:,} rows: split the file")
             record = self._record(number, cells, matched.fields)
             if record is None:
                 continue

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from camhealth.camera_registry import importing
 from camhealth.camera_registry.importing import MAX_ERRORS, read_areas, read_cameras, row_error
 from tests.registry.importing_files import CAMERA_HEADER, PASSWORD, rejection, write_csv
 
@@ -92,6 +93,15 @@ def test_errors_are_capped(tmp_path: Path) -> None:
     assert len(rejected.errors) == MAX_ERRORS + 1
     assert rejected.errors[-1] == "... and 20 more"
     assert str(rejected) == f"{MAX_ERRORS + 20} errors in cameras.csv"
+
+
+def test_too_many_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    rows = [CAMERA_HEADER, *([f"c{n}", "n", "a1", ""] for n in range(4))]
+    assert rejection(read_cameras, write_csv(tmp_path, rows)).errors == [
+        "more than 3 rows: split the file"
+    ]
+    assert len(read_cameras(write_csv(tmp_path, rows[:4]))) == 3
 
 
 def test_spreadsheet_dates_and_booleans(tmp_path: Path) -> None:
