@@ -42,7 +42,7 @@ def text(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
-        raise CellProblem("a yes/no value where text is expected (quote it)")
+        raise CellProblem("a yes/no value where text is expected (in YAML, quote it)")
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):

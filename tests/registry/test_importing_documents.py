@@ -94,7 +94,7 @@ def test_yaml_booleans_where_text_belongs(tmp_path: Path) -> None:
     path = tmp_path / "cameras.yaml"
     path.write_text("- {id: c1, name: no, area_id: a1}\n", encoding="utf-8")
     assert rejection(read_cameras, path).errors == [
-        "row 1, column name: a yes/no value where text is expected (quote it)"
+        "row 1, column name: a yes/no value where text is expected (in YAML, quote it)"
     ]
 
 
