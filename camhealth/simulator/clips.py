@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import itertools
 import json
 import os
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -29,6 +28,7 @@ import av
 import cv2
 import numpy as np
 
+from camhealth.simulator import scenes
 from camhealth.simulator.camera import Codec, SimCamera, StreamSpec
 from camhealth.simulator.faults import Fault
 from camhealth.simulator.scenes import Renderer, View, osd_label, picture_fault
@@ -36,6 +36,10 @@ from camhealth.simulator.scenes import Renderer, View, osd_label, picture_fault
 Stream = Literal["main", "sub"]
 LOW_RESOLUTION = (704, 576)  # what a camera with the low_resolution fault streams on main
 DEFAULT_LABEL = "Camera 01"  # the factory OSD name most real cameras keep
+# Pixel-frames one clip may encode (H.265 counts thrice): 400 frames of 1080p H.264, about
+# 10 s on one core of this kind of machine; a 4K H.265 clip is cut to 2 GOPs instead.
+ENCODE_BUDGET = 400 * 1920 * 1080
+QP = 27  # constant quality: visibly compressed, as from a real camera
 _FORMAT = b"CAMHEALTH-CLIP-1\n"
 _START_CODE = b"\x00\x00\x00\x01"
 
@@ -49,7 +53,8 @@ class ClipKey:
     gops: int
 
     def file_name(self) -> str:
-        digest = hashlib.sha256(repr(self).encode() + _FORMAT).hexdigest()[:16]
+        versions = f"{_FORMAT!r} {scenes.VERSION} {QP}"
+        digest = hashlib.sha256(f"{self!r} {versions}".encode()).hexdigest()[:16]
         v = self.view
         variant = f"{'night' if v.night else 'day'}-{v.fault or 'ok'}"
         return f"{v.scene}-{v.width}x{v.height}-{self.codec}-{variant}-{digest}.clip"
@@ -132,7 +137,7 @@ def stream_spec(camera: SimCamera, stream: Stream) -> StreamSpec:
 
 def _encoder(key: ClipKey) -> av.VideoCodecContext:
     gop = key.gop_frames
-    common = f"keyint={gop}:min-keyint={gop}:scenecut=0:repeat-headers=1"
+    common = f"keyint={gop}:min-keyint={gop}:scenecut=0:repeat-headers=1:qp={QP}"
     if key.codec is Codec.h265:
         name, option, params = (
             "libx265",
@@ -146,44 +151,44 @@ def _encoder(key: ClipKey) -> av.VideoCodecContext:
     ctx.width, ctx.height, ctx.pix_fmt = key.view.width, key.view.height, "yuv420p"
     ctx.time_base = Fraction(1, key.fps)
     ctx.framerate = Fraction(key.fps)
-    ctx.options = {"preset": "ultrafast", "tune": "zerolatency", "crf": "26", option: params}
+    ctx.options = {"preset": "ultrafast", "tune": "zerolatency", option: params}
     return ctx
 
 
-def _yuv_frames(key: ClipKey, gops: int) -> Iterator[av.VideoFrame]:
-    renderer = Renderer(key.view, key.fps)
-    for gop in range(gops):
-        for index in range(key.gop_frames):
-            yuv = np.asarray(
-                cv2.cvtColor(renderer.frame(gop, index), cv2.COLOR_RGB2YUV_I420), np.uint8
-            )
-            frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
-            frame.pts = gop * key.gop_frames + index
-            yield frame
+def _yuv_frames(renderer: Renderer, gop: int, frames: int) -> Iterator[av.VideoFrame]:
+    for index in range(frames):
+        rgb = renderer.frame(gop, index)
+        yuv = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), np.uint8)
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        frame.pts = index
+        yield frame
+
+
+def _encode_gop(key: ClipKey, renderer: Renderer, gop: int) -> tuple[AccessUnit, ...]:
+    """One GOP from a fresh encoder: no rate-control history, so an IDR of the same picture
+    is the same bytes in every GOP (a frozen_osd camera's keyframes differ in the OSD only)."""
+    ctx = _encoder(key)
+    units = [
+        AccessUnit(split_annexb(bytes(packet)), packet.is_keyframe)
+        for frame in [*_yuv_frames(renderer, gop, key.gop_frames), None]
+        for packet in ctx.encode(frame)
+    ]
+    if not units[0].keyframe or any(unit.keyframe for unit in units[1:]):
+        raise RuntimeError("the encoder did not make one GOP")
+    return tuple(units)
 
 
 def encode(key: ClipKey) -> Clip:
     """Render and encode the clip (seconds for HD, tens of seconds for 4K H.265)."""
     # A frozen camera repeats one picture: encode one GOP and loop it.
     distinct = 1 if key.view.fault is Fault.frozen else key.gops
-    ctx = _encoder(key)
-    units: list[AccessUnit] = []
-    for frame in [*_yuv_frames(key, distinct), None]:
-        for packet in ctx.encode(frame):
-            units.append(AccessUnit(split_annexb(bytes(packet)), packet.is_keyframe))
-    return _looped(key, _split_gops(units))
+    renderer = Renderer(key.view, key.fps)
+    return _looped(key, [_encode_gop(key, renderer, gop) for gop in range(distinct)])
 
 
 def _looped(key: ClipKey, distinct: list[tuple[AccessUnit, ...]]) -> Clip:
     """The clip of ``key.gops`` GOPs made of these distinct ones (fewer when frozen)."""
     return Clip(key, tuple(distinct[i % len(distinct)] for i in range(key.gops)))
-
-
-def _split_gops(units: list[AccessUnit]) -> list[tuple[AccessUnit, ...]]:
-    starts = [i for i, unit in enumerate(units) if unit.keyframe] + [len(units)]
-    if not starts or starts[0] != 0:
-        raise RuntimeError("the encoder did not start with a keyframe")
-    return [tuple(units[a:b]) for a, b in itertools.pairwise(starts)]
 
 
 def _save(clip: Clip, path: Path) -> None:
@@ -224,7 +229,7 @@ def default_cache_dir() -> Path:
 class ClipLibrary:
     """All clips of a simulator: encoded once per process (or loaded from the disk cache).
 
-    ``gops`` distinct GOPs per clip (half as many above 1080p, where encoding is slow);
+    ``gops`` distinct GOPs per clip (fewer where encoding is slow, see ``key``);
     ``osd_per_camera`` draws each camera's own name in its OSD, which makes every camera's clip
     its own: use it for small fleets only. Otherwise all cameras show ``DEFAULT_LABEL``.
     """
@@ -247,9 +252,18 @@ class ClipLibrary:
         return self.key(view, spec)
 
     def key(self, view: View, spec: StreamSpec) -> ClipKey:
-        gops = self.gops if view.width * view.height <= 1920 * 1080 else max(1, self.gops // 2)
+        """The clip of this view and spec: ``gops`` GOPs, fewer (never under 2) where encoding
+        is expensive, so no clip costs much more than ``ENCODE_BUDGET``."""
         gop_frames = max(1, round(spec.fps * spec.gop_seconds))
+        cost = gop_frames * view.width * view.height * (3 if spec.codec is Codec.h265 else 1)
+        gops = min(self.gops, max(2, ENCODE_BUDGET // cost))
         return ClipKey(view, spec.codec, spec.fps, gop_frames, gops)
+
+    async def warm(self, keys: Iterable[ClipKey]) -> None:
+        """Have these clips ready (encode or load them now), so that no DESCRIBE or PLAY of a
+        fleet waits for an encode; a fleet calls it at start for its cameras' streams."""
+        for key in dict.fromkeys(keys):
+            await self.aget(key)
 
     def get(self, key: ClipKey) -> Clip:
         """The clip, from memory, the disk cache or a fresh encode (blocking; see ``aget``)."""

@@ -65,6 +65,7 @@ FAULT_PRIORITY = (
 )
 assert set(FAULT_PRIORITY) == PICTURE_FAULTS
 
+VERSION = 2  # of the pictures: part of the clip cache's keys, bump it when drawing changes
 GOP_SPACING_SECONDS = 61  # scene time between the starts of two encoded GOPs
 _DAY_START = datetime(2026, 3, 14, 9, 0, 0, tzinfo=UTC)
 _NIGHT_START = datetime(2026, 3, 14, 22, 30, 0, tzinfo=UTC)
@@ -107,18 +108,14 @@ def _photo(scene: str, width: int, height: int) -> Image:
     return np.asarray(cv2.resize(crop, (width, height), interpolation=interpolation))
 
 
-def _other_scene(scene: str) -> str:
-    """Where a camera that was turned away looks: another scene of the set."""
-    return SCENE_NAMES[(SCENE_NAMES.index(scene) + 1) % len(SCENE_NAMES)]
-
-
 @lru_cache(maxsize=32)
 def _background(view: View) -> Image:
-    if view.fault is Fault.scene_change:
-        return np.ascontiguousarray(
-            _photo(_other_scene(view.scene), view.width, view.height)[:, ::-1]
-        )
-    return _photo(view.scene, view.width, view.height)
+    if view.fault is not Fault.scene_change:
+        return _photo(view.scene, view.width, view.height)
+    # The camera was turned and looks elsewhere (somewhere of plain colours, so that the new
+    # view is not also taken for a colour cast), mirrored so it is never its own old view.
+    elsewhere = "garage" if view.scene != "garage" else "launch_site"
+    return np.ascontiguousarray(_photo(elsewhere, view.width, view.height)[:, ::-1])
 
 
 def _to_uint8(values: np.ndarray) -> Image:
@@ -130,12 +127,29 @@ def _seed(*parts: object) -> int:
     return zlib.crc32("/".join(map(str, parts)).encode())
 
 
-def _add_sensor_noise(image: Image, seed: int, amplitude: int) -> Image:
-    """Luma noise of a small sensor; one field per GOP keeps P-frames cheap to encode."""
-    rng = np.random.default_rng(seed)
-    h, w = image.shape[:2]
-    noise = rng.integers(-amplitude, amplitude + 1, size=(h, w, 1), dtype=np.int16)
-    return _to_uint8(image.astype(np.int16) + noise)
+class _SensorNoise:
+    """Luma noise of a small sensor, one field per GOP (fresh fields would make every P-frame
+    expensive to encode); added with saturation, cheap even at 4K."""
+
+    def __init__(self, shape: tuple[int, ...], seed: int, amplitude: int) -> None:
+        rng = np.random.default_rng(seed)
+        h, w = shape[:2]
+        luma = rng.integers(-amplitude, amplitude + 1, size=(h, w, 1), dtype=np.int16)
+        self._up = np.repeat(np.maximum(luma, 0).astype(np.uint8), 3, axis=2)
+        self._down = np.repeat(np.maximum(-luma, 0).astype(np.uint8), 3, axis=2)
+
+    def add(self, image: Image) -> Image:
+        return np.asarray(cv2.subtract(cv2.add(image, self._up), self._down))
+
+
+def _noise_amplitude(view: View) -> int:
+    """Grey levels of sensor noise: more at night (IR gain), most when the gain is at its
+    maximum in the dark, and the snow of a failing sensor for the ``noise`` fault."""
+    if view.fault is Fault.noise:
+        return 60
+    if view.fault is Fault.too_dark:
+        return 7
+    return 4 if view.night else 2
 
 
 _OBJECT_COLOURS = ((200, 30, 30), (240, 240, 235), (30, 60, 160), (20, 20, 20), (230, 190, 40))
@@ -176,30 +190,36 @@ def _night(image: Image) -> Image:
     return np.asarray(cv2.cvtColor(_to_uint8(lit), cv2.COLOR_GRAY2RGB))
 
 
-def _occlude(image: Image, seed: int) -> Image:
-    """A leaf or a plastic bag right in front of the lens: large, dark and out of focus."""
+def _occlude(image: Image, seed: int, night: bool) -> Image:
+    """A leaf or a plastic bag right in front of the lens: large and out of focus; dark by day,
+    glaring white at night when it reflects the camera's own IR light."""
     h, w = image.shape[:2]
     mask = np.zeros((h, w), np.uint8)
     rng = np.random.default_rng(seed)
-    centre = (int(w * rng.uniform(0.25, 0.45)), int(h * rng.uniform(0.45, 0.7)))
-    cv2.ellipse(
-        mask, centre, (int(w * 0.42), int(h * 0.55)), float(rng.uniform(-30, 30)), 0, 360, 255, -1
-    )
-    mask_f = cv2.GaussianBlur(mask, (0, 0), sigmaX=w / 60).astype(np.float32)[..., None] / 255
-    texture = np.asarray(skimage.data.grass())  # type: ignore[no-untyped-call]
-    grass = cv2.resize(texture, (w, h)).astype(np.float32)
-    leaf = np.stack([grass * 0.12, grass * 0.25 + 20, grass * 0.08], axis=-1)
-    blended = image.astype(np.float32) * (1 - mask_f) + leaf * mask_f
-    return _to_uint8(blended)
+    centre = (int(w * rng.uniform(0.25, 0.4)), int(h * rng.uniform(0.5, 0.7)))
+    angle = float(rng.uniform(-30, 30))
+    cv2.ellipse(mask, centre, (int(w * 0.33), int(h * 0.45)), angle, 0, 360, 255, -1)
+    mask_f = cv2.GaussianBlur(mask, (0, 0), sigmaX=w / 50).astype(np.float32)[..., None] / 255
+    # Out of focus: no texture, only a soft shading from the edge (lit) to the middle.
+    shade = cv2.GaussianBlur(mask, (0, 0), sigmaX=w / 12).astype(np.float32)[..., None] / 255
+    # What stands out against the scene: a white bag on a dark one, a dark leaf on a bright
+    # one; at night whatever is that close glares white in the IR light.
+    covered = float(image[mask > 0].mean()) if mask.any() else 0.0
+    light = night or covered < 110
+    colour = np.array([215.0, 215.0, 205.0] if light else [36.0, 50.0, 22.0])
+    leaf = colour * (1.1 - 0.3 * shade)
+    return _to_uint8(image.astype(np.float32) * (1 - mask_f) + leaf * mask_f)
 
 
 def _stripes(image: Image, gop: int) -> Image:
-    """Interference bars rolling through the picture, as from a bad cable or power supply."""
-    h = image.shape[0]
-    rows = np.arange(h, dtype=np.float32)
-    wave = np.sin(2 * np.pi * (rows / (h / 9) + gop * 0.37))
-    bars = np.where(wave > 0.3, 70.0, -45.0)[:, None, None]
-    return _to_uint8(image.astype(np.float32) + bars)
+    """Interference from a bad cable or power supply: slanted bars drifting through the
+    picture, a sinusoid added to every pixel."""
+    h, w = image.shape[:2]
+    period = w / 40
+    yy, xx = np.ogrid[:h, :w]
+    phase = 2 * np.pi * ((xx * 0.9 + yy * 0.45) / period + gop * 0.37)
+    wave = (25 * np.sin(phase)).astype(np.float32)[..., None]
+    return _to_uint8(image.astype(np.float32) + wave)
 
 
 _BLANK_COLOURS = ((0, 0, 0), (16, 40, 170), (128, 128, 128))  # black, blue, grey
@@ -216,21 +236,34 @@ def _blank(view: View) -> Image:
     return image
 
 
+def _blur(image: Image) -> Image:
+    """A lens out of focus; blurred at a quarter of the size, which is the same for a blur this
+    wide and sixteen times cheaper at 4K."""
+    h, w = image.shape[:2]
+    small = cv2.resize(image, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigmaX=w / 480)
+    return np.asarray(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR))
+
+
+def _overexpose(image: Image) -> Image:
+    """Exposure far too long: the light parts clip to white, the colours wash out."""
+    luma = image.astype(np.float32).mean(axis=2, keepdims=True)
+    return _to_uint8(luma * 3 + 60 + 0.4 * (image - luma))
+
+
 def _apply_fault(image: Image, view: View, gop: int) -> Image:
-    fault, w = view.fault, view.width
+    fault = view.fault
     if fault is Fault.too_dark:
-        return _add_sensor_noise((image * 0.07).astype(np.uint8), _seed(view, gop), 3)
+        return _to_uint8(image * 0.2)
     if fault is Fault.too_bright:
-        return _to_uint8(image * 0.35 + 205)
+        return _overexpose(image)
     if fault is Fault.blur:
-        return np.asarray(cv2.GaussianBlur(image, (0, 0), sigmaX=w / 90))
+        return _blur(image)
     if fault is Fault.occlusion:
-        return _occlude(image, _seed(view.scene, "leaf"))
+        return _occlude(image, _seed(view.scene, "leaf"), view.night)
     if fault is Fault.color_cast:
         cast = image * np.array([1.15, 0.95, 0.15]) + [25, 10, 0]
         return _to_uint8(cast)
-    if fault is Fault.noise:
-        return _add_sensor_noise(image, _seed(view, gop, "snow"), 70)
     if fault is Fault.stripes:
         return _stripes(image, gop)
     return image
@@ -277,7 +310,8 @@ class Renderer:
             raise ValueError(f"{view.fault} is not a picture fault")
         self.view = view
         self.fps = fps
-        self._gop_images: dict[int, Image] = {}
+        self._backgrounds: dict[int, Image] = {}
+        self._noises: dict[int, _SensorNoise] = {}
 
     def frame(self, gop: int, index: int) -> Image:
         """Frame ``index`` of GOP ``gop``, OSD included."""
@@ -296,24 +330,28 @@ class Renderer:
         return image
 
     def _scene(self, gop: int, index: int) -> Image:
-        base = self._gop_image(gop)
-        image = base.copy()
+        image = self._lit_background(gop).copy()
         _draw_objects(image, self.view.scene, gop * GOP_SPACING_SECONDS + index / self.fps)
         if self.view.night:
             image = _night(image)
-        return _apply_fault(image, self.view, gop)
+        return self._noise(gop).add(_apply_fault(image, self.view, gop))
 
-    def _gop_image(self, gop: int) -> Image:
-        """Background with this GOP's sensor noise and light level (clouds, lamps)."""
-        if gop not in self._gop_images:
-            self._gop_images.clear()  # frames are drawn GOP by GOP: keep one
-            background = _background(self.view)
+    def _lit_background(self, gop: int) -> Image:
+        """The background in this GOP's light (clouds, lamps): keyframes differ a little."""
+        if gop not in self._backgrounds:
+            self._backgrounds.clear()  # frames are drawn GOP by GOP: keep one
             light = 1.0 + 0.04 * np.sin(gop * 1.7)
-            lit = _to_uint8(background * light)
-            self._gop_images[gop] = _add_sensor_noise(
-                lit, _seed(self.view, gop), 4 if self.view.night else 2
+            self._backgrounds[gop] = _to_uint8(_background(self.view) * light)
+        return self._backgrounds[gop]
+
+    def _noise(self, gop: int) -> _SensorNoise:
+        if gop not in self._noises:
+            self._noises.clear()
+            shape = (self.view.height, self.view.width)
+            self._noises[gop] = _SensorNoise(
+                shape, _seed(self.view, gop), _noise_amplitude(self.view)
             )
-        return self._gop_images[gop]
+        return self._noises[gop]
 
 
 def still(view: View, when: float, fps: int = 25) -> Image:

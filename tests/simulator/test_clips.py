@@ -86,6 +86,7 @@ async def test_cameras_with_the_same_view_share_one_clip(tmp_path: Path) -> None
     a = SimCamera("1", "东门", "127.0.0.2", "cafe", main=SPEC, sub=SPEC)
     b = SimCamera("2", "西门", "127.0.0.3", "cafe", main=SPEC, sub=SPEC)
     assert library.key_for(a, "main") == library.key_for(b, "main")
+    await library.warm([library.key_for(a, "main"), library.key_for(b, "main")])
     assert await library.aget(library.key_for(a, "main")) is library.get(library.key_for(b, "main"))
     b.faults.faults.add(Fault.blur)
     assert library.key_for(b, "main").view.fault is Fault.blur
@@ -103,7 +104,10 @@ def test_low_resolution_drops_the_main_stream_below_hd() -> None:
 
 def test_big_resolutions_encode_fewer_gops() -> None:
     library = ClipLibrary(None, gops=8)
-    assert library.key(View("cafe", 3840, 2160), StreamSpec(3840, 2160)).gops == 4
+    assert library.key(View("cafe", 640, 360), StreamSpec(640, 360, gop_seconds=2)).gops == 8
+    assert library.key(View("cafe", 1920, 1080), StreamSpec(1920, 1080, gop_seconds=1)).gops == 8
+    assert library.key(View("cafe", 3840, 2160), StreamSpec(3840, 2160, Codec.h265)).gops == 2
+    assert ClipLibrary(None, gops=1).key(View("cafe", 640, 360), SPEC).gops == 1
     assert (
         library.key(View("cafe", 1280, 720), StreamSpec(1280, 720, gop_seconds=4)).gop_frames == 100
     )
