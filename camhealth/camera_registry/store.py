@@ -191,15 +191,25 @@ class Registry:
 
     async def credentials(self, camera_id: str) -> Pair:
         """The decrypted (username, password) of a camera, for the probes only."""
+        query = select(CameraCredential.token).where(CameraCredential.camera_id == camera_id)
         async with self._engine.connect() as conn:
-            token = await conn.scalar(
-                select(CameraCredential.token).where(CameraCredential.camera_id == camera_id)
-            )
-        if token is None:
-            return None, None
+            token = await conn.scalar(query)
+        return (None, None) if token is None else self._opener().open(token)
+
+    async def all_credentials(self) -> dict[str, Pair]:
+        """Every stored (username, password) by camera id: one query for a whole fleet."""
+        query = select(CameraCredential.camera_id, CameraCredential.token)
+        async with self._engine.connect() as conn:
+            tokens = {row.camera_id: row.token for row in await conn.execute(query)}
+        if not tokens:
+            return {}
+        cipher = self._opener()
+        return {camera_id: cipher.open(token) for camera_id, token in tokens.items()}
+
+    def _opener(self) -> Cipher:
         if self._cipher is None:
             raise MissingKeyError("camera credentials are needed")
-        return self._cipher.open(token)
+        return self._cipher
 
     async def _fetch(self, query: Select[Any]) -> list[dict[str, Any]]:
         async with self._engine.connect() as conn:

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as ProgressBar
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 
 from camhealth.camera_registry.credentials import CredentialsError
 from camhealth.camera_registry.importing import ImportRejected, Progress, Row
@@ -56,6 +57,8 @@ def with_registry(ctx: typer.Context, work: Callable[[Registry], Awaitable[T]]) 
         return asyncio.run(run())
     except (RegistryError, CredentialsError) as exc:
         fail(str(exc))
+    except DBAPIError as exc:  # e.g. the connection dropped; the statement may hold tokens
+        fail(f"the registry database failed: {exc.orig}")
     except ImportRejected as exc:
         reject(exc)
 

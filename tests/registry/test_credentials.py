@@ -37,6 +37,7 @@ async def test_credentials_are_encrypted_at_rest(settings: Settings, database_ur
     async with await Registry.open(settings) as registry:
         assert await registry.credentials("c1") == ("admin", PASSWORD)
         assert await registry.credentials("c2") == (None, None)
+        assert await registry.all_credentials() == {"c1": ("admin", PASSWORD)}
         listed = await registry.list_cameras()
         assert listed[0].password is None and listed[0].username is None
         assert await registry.has_credentials("c1")
