@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from camhealth.camera_registry import xlsx_source
 from camhealth.camera_registry.importing import read_areas, read_cameras
+from camhealth.camera_registry.xlsx_source import survey
 from tests.registry.importing_files import CAMERA_HEADER, rejection
 
 
@@ -211,4 +215,25 @@ def test_damaged_workbooks(tmp_path: Path) -> None:
     ]
     bad_xml = workbook(tmp_path, build, "xml.xlsx")
     rewrite_sheet(bad_xml, lambda sheet: sheet.replace("</sheetData>", "<row>"))
+    assert rejection(read_cameras, bad_xml).errors == [
+        "row 3: the workbook is damaged; save it again"
+    ]
+    # The same with a formula, which makes the merge/formula scan read the broken XML first.
+    rewrite_sheet(bad_xml, lambda sheet: sheet.replace("<v>5</v>", "<f>2+3</f><v>5</v>"))
     assert rejection(read_cameras, bad_xml).errors == ["the workbook is damaged; save it again"]
+
+
+@pytest.mark.parametrize("chunk", [5, 16, 1 << 20])
+def test_survey_finds_what_the_scan_needs(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(xlsx_source, "_CHUNK", chunk)  # tags cut across reads
+    sheet = (
+        b'<worksheet><sheetData><row r="1" spans="1:2"><c r="A1"><v>1</v></c></row>'
+        b'<row spans="1:2" r="7"><c r="A7" s="1" t="e"><v>#REF!</v></c></row></sheetData>'
+    )
+    assert survey(io.BytesIO(sheet + b"</worksheet>")) == (7, True)
+    plain = sheet.replace(b't="e"', b't="n"')
+    assert survey(io.BytesIO(plain + b"</worksheet>")) == (7, False)
+    merged = plain + b'<x:mergeCells><x:mergeCell ref="A1:A2"/></x:mergeCells></worksheet>'
+    assert survey(io.BytesIO(merged)) == (7, True)
+    formula = plain.replace(b"<v>1</v>", b'<f t="shared" si="0"/><v>1</v>')
+    assert survey(io.BytesIO(formula + b"</worksheet>")) == (7, True)
