@@ -57,6 +57,7 @@ def open_table(path: Path, noun: str) -> Iterator[Table]:
         if kind == "csv":
             yield _csv_table(raw, path)
         elif kind == "xlsx":
+            # Imported here: xlsx_source builds on this module's Table and SourceError.
             from camhealth.camera_registry.xlsx_source import xlsx_table
 
             with xlsx_table(raw) as table:
