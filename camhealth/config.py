@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from sqlalchemy.engine import make_url
 
-from camhealth.health.thresholds import QualityThresholds
+from camhealth.health.thresholds import QualityConfig
 
 ENV_PREFIX = "CAMHEALTH_"
 MASK = "********"
@@ -93,7 +93,7 @@ class Settings(_Section):
     credentials: CredentialsConfig = CredentialsConfig()
     probes: ProbesConfig = ProbesConfig()
     health: HealthConfig = HealthConfig()
-    quality: QualityThresholds = QualityThresholds()
+    quality: QualityConfig = QualityConfig()
     exporter: ExporterConfig = ExporterConfig()
     logging: LoggingConfig = LoggingConfig()
 

@@ -1,6 +1,17 @@
-"""Thresholds of the picture diagnosis, with their documented defaults."""
+"""Thresholds of the picture diagnosis, with their documented defaults and per-camera overrides.
 
-from pydantic import BaseModel, ConfigDict, Field
+Every threshold is compared with one named measure (see ``camhealth.health.measures``); the
+measure's value and its threshold travel with each decision as evidence, so an operator can see
+how far past the line a picture was.  ``QualityConfig.for_camera`` gives the thresholds of one
+camera: the defaults, then the overrides of each of its tags, then the overrides of its id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class QualityThresholds(BaseModel):
@@ -10,3 +21,148 @@ class QualityThresholds(BaseModel):
 
     hd_min_width: int = Field(1280, gt=0, description="A frame at least this wide is HD.")
     hd_min_height: int = Field(720, gt=0, description="A frame at least this tall is HD.")
+    blank_uniform_fraction: float = Field(
+        0.96,
+        gt=0,
+        le=1,
+        description="blank: share of the picture (OSD text left out) within a few grey levels "
+        "of one colour.",
+    )
+    dark_bright_level: float = Field(
+        64.0,
+        gt=0,
+        le=255,
+        description="too_dark: the 98th percentile of luminance (0-255) is below this, i.e. "
+        "nothing in the picture is properly lit. A dark street with lit lamps passes.",
+    )
+    bright_clipped_fraction: float = Field(
+        0.07,
+        gt=0,
+        le=1,
+        description="too_bright: share of the picture clipped to white (luminance >= 250).",
+    )
+    bright_min_median: float = Field(
+        170.0,
+        ge=0,
+        le=255,
+        description="too_bright also needs the median luminance at least this (a bright sky "
+        "above a dark street is not overexposure).",
+    )
+    blur_max_sharpness: float = Field(
+        0.50,
+        gt=0,
+        le=1,
+        description="blur: edge sharpness (0-1, share of edge contrast lost to a re-blur) below "
+        "this. Pictures with too few edges (sky, fog, bare walls) are never called blurred.",
+    )
+    judge_min_median: float = Field(
+        45.0,
+        ge=0,
+        le=255,
+        description="blur and color_cast are judged only when the median luminance is at least "
+        "this: at night the few edges are lamps and their glow, and colours are the lamps'.",
+    )
+    blur_min_edges: float = Field(
+        0.004,
+        gt=0,
+        le=1,
+        description="blur is judged only when at least this share of the picture is strong edges.",
+    )
+    occlusion_area: float = Field(
+        0.18,
+        gt=0,
+        le=1,
+        description="occlusion: share of the picture covered by a featureless, unnatural region "
+        "(against the reference picture when there is one).",
+    )
+    color_cast_drift: float = Field(
+        10.0,
+        gt=0,
+        description="color_cast, against the reference picture: the colours of the whole picture "
+        "moved the same way by at least this (CIE Lab units).",
+    )
+    color_cast_shift: float = Field(
+        3.0,
+        gt=0,
+        description="color_cast without a reference picture: mean chroma offset divided by the "
+        "chroma spread (CIE Lab). A monochrome (IR) picture never has a cast.",
+    )
+    color_cast_min_chroma: float = Field(
+        9.0, ge=0, description="color_cast also needs the mean chroma offset at least this (Lab)."
+    )
+    noise_sigma: float = Field(
+        3.0,
+        gt=0,
+        description="noise: noise standard deviation (grey levels) in the flattest parts of the "
+        "picture, at up to 960 pixels wide.",
+    )
+    stripes_peak: float = Field(
+        3.0,
+        gt=0,
+        description="stripes: strength of an isolated periodic peak in the picture's spectrum "
+        "(natural log of its power over its neighbours').",
+    )
+    frozen_change: float = Field(
+        0.21,
+        gt=0,
+        description="frozen: change between two samples relative to the picture's fine texture "
+        "(full resolution, OSD text left out) below this. Re-encoding a repeated picture "
+        "changes it less; a static scene whose sensor noise is alive changes it more.",
+    )
+    scene_match: float = Field(
+        0.18,
+        gt=0,
+        le=1,
+        description="scene_change: structural match with the reference picture (phase "
+        "correlation of edges, 0-1) below this.",
+    )
+    scene_max_shift: float = Field(
+        0.08,
+        gt=0,
+        le=1,
+        description="scene_change also when the view moved by more than this share of the width.",
+    )
+    upscaled_ratio: float = Field(
+        0.06,
+        gt=0,
+        description="upscaled evidence: detail in the finest octave relative to the next one "
+        "below this means the picture was enlarged from a smaller one.",
+    )
+
+
+class QualityConfig(QualityThresholds):
+    """The default thresholds, plus overrides for cameras by tag and by id."""
+
+    tags: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Overrides by camera tag, e.g. {tunnel: {dark_bright_level: 20}}.",
+    )
+    cameras: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Overrides by camera id; they win over tag overrides.",
+    )
+
+    @model_validator(mode="after")
+    def _overrides_are_valid(self) -> QualityConfig:
+        for kind, table in (("tags", self.tags), ("cameras", self.cameras)):
+            for key, override in table.items():
+                try:
+                    self._apply(override)
+                except ValidationError as exc:
+                    errors = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+                    raise ValueError(f"{kind}.{key}: {errors}") from None
+        return self
+
+    def defaults(self) -> QualityThresholds:
+        return QualityThresholds.model_validate(self.model_dump(exclude={"tags", "cameras"}))
+
+    def for_camera(self, camera_id: str, tags: Iterable[str] = ()) -> QualityThresholds:
+        """The thresholds of one camera: defaults, then its tags' overrides, then its own."""
+        merged: dict[str, Any] = {}
+        for tag in tags:
+            merged.update(self.tags.get(tag, {}))
+        merged.update(self.cameras.get(camera_id, {}))
+        return self._apply(merged)
+
+    def _apply(self, override: Mapping[str, Any]) -> QualityThresholds:
+        return QualityThresholds.model_validate({**self.defaults().model_dump(), **override})

@@ -1,0 +1,205 @@
+"""Image faults at mild, moderate and severe levels, and the hard negatives that are not faults.
+
+Every function takes a clean view (what the lens sees, before sensor noise, OSD and encoder)
+and returns the picture with the fault or the look applied.  Strengths are relative to the
+picture size, so a fault looks the same at 640x360 and at 1920x1080.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from camera import Image, from_linear, to_linear
+
+LEVELS = ("mild", "moderate", "severe")
+
+
+def _pick(level: str, mild: float, moderate: float, severe: float) -> float:
+    return {"mild": mild, "moderate": moderate, "severe": severe}[level]
+
+
+def blank_screen(size: tuple[int, int], rng: np.random.Generator, level: str) -> Image:
+    """A "no video" screen of an encoder or a platform: black, blue or grey, maybe with text."""
+    colour = [(16, 16, 16), (170, 40, 10), (128, 128, 128), (0, 0, 0)][rng.integers(0, 4)]
+    image = np.full((size[1], size[0], 3), colour, np.uint8)
+    if level != "severe":
+        text = ["NO VIDEO", "VIDEO LOSS", "NO SIGNAL"][rng.integers(0, 3)]
+        scale = size[1] / 360
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 2)
+        origin = ((size[0] - tw) // 2, (size[1] + th) // 2)
+        cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, (235, 235, 235), 2)
+    return image
+
+
+def _gain_to(image: Image, percentile: float, target: float) -> float:
+    """The exposure gain that puts the picture's given luminance percentile at ``target``."""
+    luminance = to_linear(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+    level = max(float(np.percentile(luminance, percentile)), 1e-4)
+    return (target / 255.0) ** 2.2 / level
+
+
+def too_dark(image: Image, rng: np.random.Generator, level: str) -> Image:
+    """Underexposure: the best-lit parts of the picture end up at a dim grey."""
+    target = _pick(level, 90.0, 50.0, 28.0) * rng.uniform(0.9, 1.1)
+    return from_linear(to_linear(image) * _gain_to(image, 98, target))
+
+
+def too_bright(image: Image, rng: np.random.Generator, level: str) -> Image:
+    """Overexposure: the picture's middle tones end up near white, highlights clipped."""
+    target = _pick(level, 180.0, 215.0, 240.0) * rng.uniform(0.97, 1.03)
+    return from_linear(to_linear(image) * _gain_to(image, 50, target))
+
+
+def blur(image: Image, rng: np.random.Generator, level: str) -> Image:
+    """Lens defocus: a disk kernel, radius relative to the picture width."""
+    radius = _pick(level, 0.0025, 0.006, 0.012) * image.shape[1] * rng.uniform(0.9, 1.2)
+    size = 2 * int(np.ceil(radius)) + 1
+    kernel = np.zeros((size, size), np.float32)
+    cv2.circle(kernel, (size // 2, size // 2), max(1, round(radius)), 1.0, -1, cv2.LINE_AA)
+    return cv2.filter2D(image, -1, kernel / kernel.sum(), borderType=cv2.BORDER_REFLECT)
+
+
+def occlusion(image: Image, rng: np.random.Generator, level: str) -> Image:
+    """Something close to the lens (a bag, a leaf, tape): dark, featureless, soft-edged."""
+    height, width = image.shape[:2]
+    area = _pick(level, 0.08, 0.28, 0.55) * rng.uniform(0.9, 1.15)
+    mask = np.zeros((height, width), np.float32)
+    corner = rng.integers(0, 4)
+    cx = 0 if corner in (0, 3) else width
+    cy = 0 if corner in (0, 1) else height
+    radius = np.sqrt(area * width * height * 4 / np.pi)
+    axes = (int(radius * rng.uniform(1.0, 1.4)), int(radius / rng.uniform(1.0, 1.4)))
+    cv2.ellipse(mask, (cx, cy), axes, float(rng.uniform(0, 90)), 0, 360, 1.0, -1)
+    soft = int(width * 0.03) * 2 + 1
+    mask = cv2.GaussianBlur(mask, (soft, soft), 0)[..., None]
+    colour = np.array([[30, 30, 35], [20, 45, 30], [60, 60, 70], [15, 15, 15]][rng.integers(0, 4)])
+    shade = colour * rng.uniform(0.7, 1.3) * np.linspace(0.8, 1.2, width)[None, :, None]
+    return (image * (1 - mask) + shade * mask).astype(np.uint8)
+
+
+CASTS = [(1.0, 1.0, 1.6), (1.6, 1.0, 1.0), (1.0, 1.5, 1.0), (1.5, 1.0, 1.5), (0.6, 1.3, 1.4)]
+
+
+def color_cast(image: Image, rng: np.random.Generator, level: str) -> Image:
+    """White balance gone wrong: channel gains (BGR), mild to severe."""
+    direction = np.array(CASTS[rng.integers(0, len(CASTS))], np.float32)
+    strength = _pick(level, 0.25, 0.8, 1.6) * rng.uniform(0.9, 1.1)
+    gains = direction**strength
+    gains /= gains.mean()
+    return from_linear(to_linear(image) * gains)
+
+
+def noise_sigma(rng: np.random.Generator, level: str) -> float:
+    """Sensor noise of a failing sensor or a gain stuck high (grey levels, at full resolution)."""
+    return _pick(level, 6.0, 13.0, 24.0) * rng.uniform(0.9, 1.15)
+
+
+def stripes(image: Image, rng: np.random.Generator, level: str) -> Image:
+    """Interference: an added sinusoid, horizontal, vertical or slanted."""
+    height, width = image.shape[:2]
+    amplitude = _pick(level, 5.0, 12.0, 25.0) * rng.uniform(0.9, 1.15)
+    period = rng.uniform(0.008, 0.04) * width
+    angle = [0.0, np.pi / 2, rng.uniform(0.3, 1.2)][rng.integers(0, 3)]
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    wave = np.sin((x * np.cos(angle) + y * np.sin(angle)) * 2 * np.pi / period)
+    return np.clip(image + amplitude * wave[..., None], 0, 255).astype(np.uint8)
+
+
+def night_ir(image: Image, rng: np.random.Generator) -> Image:
+    """Monochrome IR night picture: grey, lit by the camera's illuminator (bright centre)."""
+    height, width = image.shape[:2]
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    falloff = 1.0 - 0.55 * (((x - width / 2) / width) ** 2 + ((y - height / 2) / height) ** 2) * 2
+    lit = grey * falloff * rng.uniform(0.7, 1.0)
+    tint = np.array([1.0, 1.0, 1.0]) + rng.uniform(-0.02, 0.02, 3)
+    return np.clip(lit[..., None] * tint, 0, 255).astype(np.uint8)
+
+
+def dark_with_lights(image: Image, rng: np.random.Generator) -> Image:
+    """A street at night: the scene barely visible, a few lamps and lit windows."""
+    height, width = image.shape[:2]
+    linear = to_linear(image) * rng.uniform(0.01, 0.03)
+    light = np.zeros((height, width), np.float32)
+    for _ in range(int(rng.integers(3, 7))):
+        centre = (int(rng.uniform(0, width)), int(rng.uniform(0, height * 0.7)))
+        cv2.circle(light, centre, int(width * rng.uniform(0.01, 0.03)), 3.0, -1)
+    for _ in range(int(rng.integers(2, 6))):
+        x, y = int(rng.uniform(0, width * 0.9)), int(rng.uniform(0, height * 0.8))
+        w, h = int(width * rng.uniform(0.02, 0.06)), int(height * rng.uniform(0.03, 0.08))
+        cv2.rectangle(light, (x, y), (x + w, y + h), 0.7, -1)
+    glow = cv2.GaussianBlur(light, (0, 0), width * 0.02) * 0.4
+    warm = np.array([0.55, 0.8, 1.0], np.float32)
+    return from_linear(linear + (np.maximum(light, glow))[..., None] * warm)
+
+
+def fog(image: Image, rng: np.random.Generator) -> Image:
+    """Airlight: contrast falls, more at the top (farther away), towards a light grey."""
+    height = image.shape[0]
+    top, bottom = rng.uniform(0.25, 0.4), rng.uniform(0.5, 0.7)
+    transmission = np.linspace(top, bottom, height, dtype=np.float32)[:, None, None]
+    airlight = rng.uniform(190, 225)
+    return (image * transmission + airlight * (1 - transmission)).astype(np.uint8)
+
+
+def snow(image: Image, rng: np.random.Generator) -> Image:
+    """Bright snowy day: lifted tones (not clipped) and falling flakes."""
+    height, width = image.shape[:2]
+    lifted = 255 - (255 - image.astype(np.float32)) * rng.uniform(0.35, 0.5)
+    flakes = np.zeros((height, width), np.float32)
+    count = int(width * height / 400)
+    xs, ys = rng.integers(0, width, count), rng.integers(0, height, count)
+    flakes[ys, xs] = 1.0
+    flakes = cv2.GaussianBlur(flakes, (0, 0), max(0.7, width / 900)) * 4
+    return np.clip(lifted + 60 * np.minimum(flakes, 1)[..., None], 0, 255).astype(np.uint8)
+
+
+def sky(image: Image, rng: np.random.Generator) -> Image:
+    """Mostly sky: a smooth gradient over the top two thirds, the scene along the bottom."""
+    height, width = image.shape[:2]
+    horizon = int(height * rng.uniform(0.6, 0.8))
+    top = np.array([200, 150, 90]) * rng.uniform(0.9, 1.1)
+    low = np.array([235, 215, 195]) * rng.uniform(0.95, 1.05)
+    ramp = np.linspace(0, 1, horizon)[:, None, None]
+    out = image.copy()
+    sky_part = np.broadcast_to(top * (1 - ramp) + low * ramp, (horizon, width, 3))
+    out[:horizon] = np.clip(sky_part, 0, 255).astype(np.uint8)
+    out[horizon:] = cv2.resize(image, (width, height - horizon), interpolation=cv2.INTER_AREA)
+    return out
+
+
+def bare_wall(image: Image, rng: np.random.Generator) -> Image:
+    """A plastered wall filling most of the view, lit from one side; a strip of scene remains."""
+    height, width = image.shape[:2]
+    base = np.array([rng.uniform(150, 200), rng.uniform(150, 200), rng.uniform(150, 210)])
+    light = np.linspace(rng.uniform(0.7, 0.9), rng.uniform(1.0, 1.15), width)[None, :, None]
+    grain = cv2.GaussianBlur(rng.normal(0, 4, (height, width)).astype(np.float32), (0, 0), 1.5)
+    wall = base * light + grain[..., None]
+    out = np.clip(wall, 0, 255).astype(np.uint8)
+    edge = int(width * rng.uniform(0.15, 0.3))
+    out[:, :edge] = cv2.resize(image, (edge, height), interpolation=cv2.INTER_AREA)
+    return out
+
+
+def water(image: Image, rng: np.random.Generator) -> Image:
+    """A river or lake over the lower part: gentle ripples, no edges."""
+    height, width = image.shape[:2]
+    shore = int(height * rng.uniform(0.3, 0.45))
+    y, x = np.mgrid[0 : height - shore, 0:width].astype(np.float32)
+    ripples = sum(
+        np.sin(x * rng.uniform(0.01, 0.05) + y * rng.uniform(0.05, 0.2) + rng.uniform(0, 6))
+        for _ in range(4)
+    )
+    colour = np.array([110, 100, 60]) * rng.uniform(0.8, 1.2)
+    surface = colour + 6 * ripples[..., None]
+    out = image.copy()
+    out[shore:] = np.clip(surface, 0, 255).astype(np.uint8)
+    return out
+
+
+def lighting(image: Image, rng: np.random.Generator) -> Image:
+    """Another time of day: overall gain and a warmer or cooler light."""
+    gains = rng.uniform(0.5, 1.4) * np.array(
+        [rng.uniform(0.85, 1.15), 1.0, rng.uniform(0.85, 1.15)]
+    )
+    return from_linear(to_linear(image) * gains)

@@ -1,0 +1,273 @@
+"""Picture measures: each turns the analysis views of one frame into a number with a meaning.
+
+Every measure is written to stay quiet on the hard cases: percentiles instead of means (a lit
+lamp, OSD text), edges instead of texture (sky, fog and bare walls have none, so their blur is
+"unknown", not "blurred"), chroma offset relative to chroma spread (a monochrome IR picture has
+neither), flattest blocks for noise (texture is not noise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from camhealth.health.views import F32, U8, Mask, Views
+
+GRID_COLUMNS = 16
+GRID_ROWS = 9
+
+
+@dataclass(frozen=True)
+class Region:
+    """A rectangle in frame pixels."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measured value; ``known`` is false when the picture holds nothing to measure it on."""
+
+    value: float
+    known: bool = True
+    region: Region | None = None
+
+
+def whole(v: Views) -> Region:
+    return Region(0, 0, v.width, v.height)
+
+
+def _percentile(histogram: npt.NDArray[Any], q: float) -> float:
+    cumulative = np.cumsum(histogram)
+    if cumulative[-1] == 0:
+        return 0.0
+    return float(np.searchsorted(cumulative, cumulative[-1] * q / 100.0))
+
+
+def uniform_fraction(v: Views) -> Measure:
+    """Share of the picture within 8 grey levels of its median colour (blank screens)."""
+    keep = (~v.osd[::2, ::2]).view(np.uint8)
+    count = cv2.countNonZero(keep)
+    if count == 0:
+        return Measure(1.0, region=whole(v))
+    pixels = np.ascontiguousarray(v.small[::2, ::2])
+    median = [
+        _percentile(cv2.calcHist([pixels], [c], keep, [256], [0, 256]).ravel(), 50)
+        for c in range(3)
+    ]
+    low = np.clip(np.array(median) - 8, 0, 255)
+    high = np.clip(np.array(median) + 8, 0, 255)
+    inside = cv2.bitwise_and(cv2.inRange(pixels, low, high), keep)
+    return Measure(cv2.countNonZero(inside) / count, region=whole(v))
+
+
+def bright_level(v: Views) -> Measure:
+    """98th percentile of luminance: how bright the best-lit parts are (too_dark)."""
+    return Measure(_percentile(v.histogram, 98), region=whole(v))
+
+
+def median_level(v: Views) -> Measure:
+    return Measure(_percentile(v.histogram, 50), region=whole(v))
+
+
+def clipped_fraction(v: Views) -> Measure:
+    """Share of the picture clipped to white (too_bright)."""
+    total = int(v.histogram.sum())
+    return Measure(float(v.histogram[250:].sum()) / total if total else 0.0, region=whole(v))
+
+
+def edge_sharpness(v: Views, min_edges: float) -> tuple[Measure, float]:
+    """Share of edge contrast that a strong re-blur removes (Crete-Roffet), on real edges only.
+
+    A sharp edge loses most of its gradient when blurred again, an already blurred one almost
+    nothing.  Only pixels where the re-blurred picture still has a clear gradient count, so
+    noise, OSD text and flat areas do not; too few such pixels means "unknown".
+    Returns the measure and the share of the picture that is edges.
+    """
+    grey = v.grey.astype(np.float32)
+    blurred = cv2.blur(grey, (9, 9))
+    keep = cv2.dilate(v.osd.astype(np.uint8), np.ones((9, 9), np.uint8)) == 0
+    lost = total = 0.0
+    edges = 0
+    for axis in (0, 1):
+        gradient = np.abs(np.diff(grey, axis=axis))
+        reblurred = np.abs(np.diff(blurred, axis=axis))
+        edge = (reblurred >= 2.0) & (keep[1:, :] if axis == 0 else keep[:, 1:])
+        mask = edge.view(np.uint8)
+        edges += cv2.countNonZero(mask)
+        total += cv2.sumElems(cv2.multiply(gradient, mask, dtype=cv2.CV_32F))[0]
+        lost += cv2.sumElems(
+            cv2.multiply(np.maximum(gradient - reblurred, 0.0), mask, dtype=cv2.CV_32F)
+        )[0]
+    share = edges / (2.0 * grey.size)
+    if share < min_edges or total <= 0:
+        return Measure(1.0, known=False, region=whole(v)), share
+    return Measure(lost / total, region=whole(v)), share
+
+
+def cell_detail(grey: U8) -> F32:
+    """Mean high-frequency detail of each cell of a 16x9 grid."""
+    image = grey.astype(np.float32)
+    high = np.abs(image - cv2.blur(image, (5, 5)))
+    return np.asarray(
+        cv2.resize(high, (GRID_COLUMNS, GRID_ROWS), interpolation=cv2.INTER_AREA), np.float32
+    )
+
+
+def cell_level(grey: U8) -> F32:
+    return np.asarray(
+        cv2.resize(grey, (GRID_COLUMNS, GRID_ROWS), interpolation=cv2.INTER_AREA), np.float32
+    )
+
+
+def cells_region(v: Views, cells: Mask) -> Region | None:
+    """Bounding box, in frame pixels, of the marked grid cells."""
+    rows, columns = np.nonzero(cells)
+    if len(rows) == 0:
+        return None
+    cell_w, cell_h = v.width / GRID_COLUMNS, v.height / GRID_ROWS
+    x0, y0 = int(columns.min() * cell_w), int(rows.min() * cell_h)
+    x1, y1 = int((columns.max() + 1) * cell_w), int((rows.max() + 1) * cell_h)
+    return Region(x0, y0, x1 - x0, y1 - y0)
+
+
+def chroma_shift(v: Views) -> tuple[Measure, float]:
+    """Mean chroma offset over chroma spread (CIE Lab), and the offset itself.
+
+    A colour cast moves every colour the same way, so the offset is large against the spread;
+    a colourful scene has a wide spread, and a monochrome one has neither offset nor spread.
+    """
+    lightness = v.lab[..., 0]
+    keep = ((lightness > 25) & (lightness < 245) & ~v.osd[::2, ::2]).view(np.uint8)
+    if cv2.countNonZero(keep) < 100:
+        return Measure(0.0, known=False, region=whole(v)), 0.0
+    mean, std = cv2.meanStdDev(np.ascontiguousarray(v.lab[..., 1:]), mask=keep)
+    offset = float(np.hypot(mean[0, 0], mean[1, 0]))
+    spread = float(np.hypot(std[0, 0], std[1, 0]))
+    return Measure(offset / max(spread, 1.0), region=whole(v)), offset
+
+
+def colourless(v: Views) -> bool:
+    """A monochrome picture (night IR): every pixel within a few Lab units of grey."""
+    lab = v.lab[::2, ::2].reshape(-1, 3)
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    return float(np.percentile(chroma, 95)) < 4.0
+
+
+def cell_chroma(lab: F32) -> F32:
+    """Mean chroma (Lab a, b) of each grid cell; NaN where too dark or too bright."""
+    usable = ((lab[..., 0] > 40) & (lab[..., 0] < 235)).astype(np.float32)
+    size = (GRID_COLUMNS, GRID_ROWS)
+    share = cv2.resize(usable, size, interpolation=cv2.INTER_AREA)
+    sums = cv2.resize(lab[..., 1:] * usable[..., None], size, interpolation=cv2.INTER_AREA)
+    chroma = sums / np.maximum(share, 1e-6)[..., None]
+    chroma[share < 0.5] = np.nan
+    return np.asarray(chroma, np.float32)
+
+
+def chroma_drift(now: F32, before: F32) -> Measure:
+    """How far all colours moved the same way since the reference picture (Lab units).
+
+    Fits ``now = s * before + offset`` over the grid cells: fog, dusk and night shrink the
+    colours towards grey (``s`` < 1, no offset), a colour cast adds the same offset to every
+    cell.  A passing red bus changes a few cells, which the refit without the worst fifth
+    of cells leaves out.
+    """
+    pairs = np.concatenate([now.reshape(-1, 2), before.reshape(-1, 2)], axis=1)
+    pairs = pairs[~np.isnan(pairs).any(axis=1)]
+    if len(pairs) < 12:
+        return Measure(0.0, known=False)
+    offset = _fit_offset(pairs[:, :2], pairs[:, 2:])
+    for _ in range(2):
+        residual = np.hypot(*(pairs[:, :2] - pairs[:, 2:] * offset[2] - offset[:2]).T)
+        pairs = pairs[residual <= np.percentile(residual, 80)]
+        offset = _fit_offset(pairs[:, :2], pairs[:, 2:])
+    return Measure(float(np.hypot(offset[0], offset[1])))
+
+
+def _fit_offset(now: F32, before: F32) -> F32:
+    """Least squares ``now = s * before + offset``; returns (offset a, offset b, s)."""
+    centred = before - before.mean(axis=0)
+    spread = float((centred**2).sum())
+    scale = float((centred * (now - now.mean(axis=0))).sum()) / spread if spread > 0 else 1.0
+    scale = min(max(scale, 0.0), 1.5)
+    offset = now.mean(axis=0) - scale * before.mean(axis=0)
+    return np.array([offset[0], offset[1], scale], np.float32)
+
+
+def colourless_cells(chroma: F32) -> bool:
+    """The cell chroma of a monochrome picture (a reference taken at night)."""
+    magnitude = np.hypot(chroma[..., 0], chroma[..., 1])
+    magnitude = magnitude[~np.isnan(magnitude)]
+    return magnitude.size == 0 or float(np.percentile(magnitude, 95)) < 3.0
+
+
+def noise_sigma(v: Views) -> Measure:
+    """Noise standard deviation in the flattest fifth of 16x16 blocks (Immerkaer's operator)."""
+    grey = v.detail
+    kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
+    response = cv2.convertScaleAbs(cv2.filter2D(grey, cv2.CV_16S, kernel)).astype(np.float32)
+    rows, columns = grey.shape[0] // 16, grey.shape[1] // 16
+    if rows == 0 or columns == 0:
+        return Measure(0.0, known=False)
+    size = (columns, rows)
+    sigma = cv2.resize(response[: rows * 16, : columns * 16], size, interpolation=cv2.INTER_AREA)
+    level = cv2.resize(grey[: rows * 16, : columns * 16], size, interpolation=cv2.INTER_AREA)
+    osd = cv2.resize(v.osd.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
+    # Noise is clipped away in black and white areas, so they say nothing about it.
+    usable = (level > 24) & (level < 232) & ~osd
+    if usable.sum() < 8:
+        return Measure(0.0, known=False)
+    scale = float(np.sqrt(np.pi / 2) / 6)
+    return Measure(float(np.percentile(sigma[usable], 20)) * scale, region=None)
+
+
+def stripe_peak(v: Views) -> Measure:
+    """Strongest isolated peak of the spectrum of the detail picture's centre.
+
+    Interference adds a sinusoid: a point in the spectrum that stands far above its neighbours
+    three bins away.  Straight scene edges make lines through the spectrum instead, whose
+    neighbours along the line are as strong, so they score low.
+    """
+    grey = v.detail
+    side = min(256, grey.shape[0], grey.shape[1]) // 2 * 2
+    y, x = (grey.shape[0] - side) // 2, (grey.shape[1] - side) // 2
+    crop = grey[y : y + side, x : x + side].astype(np.float32)
+    crop -= cv2.blur(crop, (15, 15))
+    crop *= cv2.createHanningWindow((side, side), cv2.CV_32F)
+    halves = cv2.dft(crop, flags=cv2.DFT_COMPLEX_OUTPUT)[:, : side // 2 + 1]
+    power = halves[..., 0] ** 2 + halves[..., 1] ** 2
+    log_power = np.log(np.fft.fftshift(power, axes=0) + 1e-3).astype(np.float32)
+    # Neighbours three bins away: past the main lobe of the Hann window, even off-bin.
+    ring = np.ones((7, 7), np.uint8)
+    ring[1:6, 1:6] = 0
+    neighbours = cv2.dilate(log_power, ring, borderType=cv2.BORDER_REFLECT)
+    fy = np.abs(np.arange(side) - side // 2)[:, None]
+    fx = np.arange(log_power.shape[1])[None, :]
+    away_from_dc = np.hypot(fx, fy) >= 6
+    peak = (log_power - neighbours)[away_from_dc & (fx < log_power.shape[1] - 3)]
+    return Measure(float(peak.max()) if peak.size else 0.0)
+
+
+def finest_octave_ratio(v: Views) -> Measure:
+    """Detail in the finest octave over detail in the next, at full resolution.
+
+    A picture enlarged from a smaller one has (almost) nothing above the source's resolution,
+    so the ratio collapses; fog lowers every octave alike and keeps the ratio.
+    """
+    crop = v.native.astype(np.float32)
+    down = cv2.pyrDown(crop)
+    finest = crop - cv2.pyrUp(down, dstsize=(crop.shape[1], crop.shape[0]))
+    down2 = cv2.pyrDown(down)
+    next_octave = down - cv2.pyrUp(down2, dstsize=(down.shape[1], down.shape[0]))
+    next_energy = float(np.mean(next_octave**2))
+    if next_energy < 4.0:
+        return Measure(1.0, known=False)
+    return Measure(float(np.mean(finest**2)) / next_energy)

@@ -1,0 +1,305 @@
+"""Picture diagnosis: a decoded frame (plus the previous sample and the reference picture) in,
+a ``FrameDiagnosis`` out: resolution, HD flag, effective resolution, and for every image fault
+of DESIGN.md a score, a decision and the evidence (measure, value, threshold, region).
+
+Pure: numpy and OpenCV on the frame, no I/O, no clock.  About 5 ms for a 1080p frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+import cv2
+import numpy as np
+
+from camhealth.health import measures as m
+from camhealth.health.measures import Measure, Region
+from camhealth.health.sequence import Sample, picture_change, sample_of, view_match
+from camhealth.health.thresholds import QualityThresholds
+from camhealth.health.views import U8, Mask, Views, views
+
+MAX_SCORE = 10.0
+
+
+class ImageFault(StrEnum):
+    blank = "blank"
+    too_dark = "too_dark"
+    too_bright = "too_bright"
+    blur = "blur"
+    occlusion = "occlusion"
+    color_cast = "color_cast"
+    noise = "noise"
+    stripes = "stripes"
+    frozen = "frozen"
+    scene_change = "scene_change"
+
+
+@dataclass(frozen=True)
+class FaultCheck:
+    """One fault's decision and its evidence.
+
+    ``score`` is the measure relative to its threshold, oriented so that 1.0 is the threshold
+    and more is worse; ``value`` is None when the picture held nothing to measure it on.
+    """
+
+    fault: ImageFault
+    detected: bool
+    score: float
+    measure: str
+    value: float | None
+    threshold: float
+    region: Region | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FrameDiagnosis:
+    width: int
+    height: int
+    hd: bool
+    effective_width: int
+    effective_height: int
+    upscaled: bool
+    checks: tuple[FaultCheck, ...]
+    sample: Sample = field(compare=False, repr=False)
+
+    @property
+    def faults(self) -> tuple[ImageFault, ...]:
+        return tuple(check.fault for check in self.checks if check.detected)
+
+    def check(self, fault: ImageFault) -> FaultCheck:
+        return next(check for check in self.checks if check.fault is fault)
+
+
+def diagnose(
+    frame: U8,
+    thresholds: QualityThresholds,
+    *,
+    previous: Sample | None = None,
+    reference: Sample | None = None,
+) -> FrameDiagnosis:
+    """Diagnose one decoded BGR frame; ``previous`` is the camera's last sample, minutes ago."""
+    v = views(frame)
+    t = thresholds
+    sample = sample_of(v)
+    scene = _scene_change(sample, reference, t)
+    checks = [
+        _judge(
+            ImageFault.blank, "uniform_fraction", m.uniform_fraction(v), t.blank_uniform_fraction
+        ),
+        _judge(
+            ImageFault.too_dark, "bright_level", m.bright_level(v), t.dark_bright_level, below=True
+        ),
+        _too_bright(v, t),
+        _blur(v, t),
+        _occlusion(v, sample, None if scene.detected else reference, t),
+        _color_cast(v, sample, None if scene.detected else reference, t),
+        _judge(ImageFault.noise, "noise_sigma", m.noise_sigma(v), t.noise_sigma),
+        _judge(ImageFault.stripes, "stripe_peak", m.stripe_peak(v), t.stripes_peak),
+        _frozen(sample, previous, t),
+        scene,
+    ]
+    effective = _effective_width(v, t)
+    return FrameDiagnosis(
+        width=v.width,
+        height=v.height,
+        hd=v.width >= t.hd_min_width and v.height >= t.hd_min_height,
+        effective_width=effective,
+        effective_height=round(effective * v.height / v.width),
+        upscaled=effective < v.width,
+        checks=_suppress(checks),
+        sample=sample,
+    )
+
+
+def _judge(
+    fault: ImageFault, name: str, measure: Measure, threshold: float, *, below: bool = False
+) -> FaultCheck:
+    """Compare a measure with its threshold: past it when >= (or < with ``below``)."""
+    if not measure.known:
+        return FaultCheck(
+            fault, False, 0.0, name, None, threshold, measure.region, "not measurable"
+        )
+    value = measure.value
+    if below:
+        score = threshold / value if value > 0 else MAX_SCORE
+        detected = value < threshold
+    else:
+        score = value / threshold
+        detected = value >= threshold
+    score = float(min(score, MAX_SCORE))
+    return FaultCheck(
+        fault, detected, round(score, 3), name, round(value, 4), threshold, measure.region
+    )
+
+
+def _unless(check: FaultCheck, condition: bool, note: str) -> FaultCheck:
+    return check if condition or not check.detected else replace(check, detected=False, note=note)
+
+
+def _too_bright(v: Views, t: QualityThresholds) -> FaultCheck:
+    check = _judge(
+        ImageFault.too_bright, "clipped_fraction", m.clipped_fraction(v), t.bright_clipped_fraction
+    )
+    median = m.median_level(v).value
+    return _unless(check, median >= t.bright_min_median, f"median level {median:.0f} is not bright")
+
+
+def _blur(v: Views, t: QualityThresholds) -> FaultCheck:
+    sharpness, _ = m.edge_sharpness(v, t.blur_min_edges)
+    check = _judge(ImageFault.blur, "edge_sharpness", sharpness, t.blur_max_sharpness, below=True)
+    if not sharpness.known:
+        return replace(check, note="too few edges to judge")
+    # At night the few edges are lamps and their glow, soft by nature.
+    return _unless(check, m.median_level(v).value >= t.judge_min_median, "too dark to judge")
+
+
+def _color_cast(
+    v: Views, sample: Sample, reference: Sample | None, t: QualityThresholds
+) -> FaultCheck:
+    """Against the reference, how far all colours drifted; without one, the chroma offset.
+
+    A monochrome (IR) picture has no colour to be cast.  Without a reference a scene that is
+    mostly one colour (a brown room, an orange wall) looks like a cast: give cameras a reference.
+    """
+    if m.colourless(v):
+        return FaultCheck(
+            ImageFault.color_cast,
+            False,
+            0.0,
+            "chroma_drift",
+            0.0,
+            t.color_cast_drift,
+            m.whole(v),
+            "monochrome picture",
+        )
+    if m.median_level(v).value < t.judge_min_median:
+        return FaultCheck(
+            ImageFault.color_cast,
+            False,
+            0.0,
+            "chroma_drift",
+            None,
+            t.color_cast_drift,
+            m.whole(v),
+            "too dark to judge",
+        )
+    if reference is not None:
+        drift = m.chroma_drift(sample.chroma, reference.chroma)
+        if drift.known and not m.colourless_cells(reference.chroma):
+            return _judge(
+                ImageFault.color_cast,
+                "chroma_drift",
+                replace(drift, region=m.whole(v)),
+                t.color_cast_drift,
+            )
+    shift, offset = m.chroma_shift(v)
+    check = _judge(ImageFault.color_cast, "chroma_shift", shift, t.color_cast_shift)
+    return _unless(check, offset >= t.color_cast_min_chroma, f"chroma offset {offset:.1f} is small")
+
+
+def _occlusion(
+    v: Views, sample: Sample, reference: Sample | None, t: QualityThresholds
+) -> FaultCheck:
+    if reference is not None and reference.detail.shape == (m.GRID_ROWS, m.GRID_COLUMNS):
+        cells, name = _lost_detail(sample, reference), "detail_lost_area"
+    else:
+        cells, name = _dark_featureless(sample), "dark_featureless_area"
+    measure = Measure(float(cells.mean()), region=m.cells_region(v, cells))
+    return _judge(ImageFault.occlusion, name, measure, t.occlusion_area)
+
+
+def _lost_detail(now: Sample, reference: Sample) -> Mask:
+    """The largest patch of grid cells that had texture in the reference and lost it.
+
+    Detail is counted above the picture's own floor (its flattest cells: noise), and relative
+    to how well the rest of the picture kept its detail, so noise, fog or a dimmer day (which
+    change every cell alike) are harmless; an occluder is one patch, where blur or noise lose
+    detail in scattered cells.  At night, unlit cells are dark rather than covered: left out.
+    """
+    detail = now.detail - float(np.percentile(now.detail, 5))
+    before = reference.detail - float(np.percentile(reference.detail, 5))
+    textured = before >= 1.5
+    if textured.sum() < 8:
+        return np.zeros_like(textured)
+    ratio = np.maximum(detail, 0) / np.maximum(before, 0.1)
+    kept = float(np.percentile(ratio[textured], 75))
+    lost = textured & (ratio < 0.25 * kept)
+    if float(np.median(now.level)) < 60:
+        lost &= now.level >= 35
+    return _largest_patch(lost)
+
+
+def _largest_patch(cells: Mask) -> Mask:
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(cells.view(np.uint8), connectivity=8)
+    if count <= 1:
+        return np.zeros_like(cells)
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return np.asarray(labels == largest, dtype=bool)
+
+
+def _dark_featureless(now: Sample) -> Mask:
+    """Without a reference: a patch far darker and smoother than the textured rest (by day)."""
+    detail, level = now.detail, now.level
+    busy = detail >= np.percentile(detail, 60)
+    if float(np.median(level)) < 60 or not busy.any():
+        return np.zeros_like(busy)
+    flat = detail < 0.15 * float(np.percentile(detail, 90))
+    dark = level < 0.5 * float(np.median(level[busy]))
+    return _largest_patch(np.asarray(flat & dark, dtype=bool))
+
+
+def _frozen(sample: Sample, previous: Sample | None, t: QualityThresholds) -> FaultCheck:
+    fault, name = ImageFault.frozen, "change_over_texture"
+    if previous is None:
+        return FaultCheck(fault, False, 0.0, name, None, t.frozen_change, note="no previous sample")
+    return _judge(fault, name, picture_change(sample, previous), t.frozen_change, below=True)
+
+
+def _scene_change(sample: Sample, reference: Sample | None, t: QualityThresholds) -> FaultCheck:
+    fault, name = ImageFault.scene_change, "view_match"
+    if reference is None:
+        return FaultCheck(fault, False, 0.0, name, None, t.scene_match, note="no reference picture")
+    match, shift = view_match(sample, reference)
+    check = _judge(fault, name, match, t.scene_match, below=True)
+    # Only a clear peak says where the view went; a weak one's position is chance.
+    if shift > t.scene_max_shift and match.value >= 2 * t.scene_match and not check.detected:
+        return replace(check, detected=True, note=f"view moved by {shift:.0%} of its width")
+    return check
+
+
+# A fault that explains another's symptoms silences it: a blank screen is neither dark nor
+# blurred, and an exposure fault wipes out the detail, colour and change that blur,
+# occlusion, noise, color_cast and frozen look at.
+SUPPRESSES = {
+    ImageFault.blank: set(ImageFault) - {ImageFault.blank},
+    ImageFault.too_dark: {
+        ImageFault.blur,
+        ImageFault.occlusion,
+        ImageFault.noise,
+        ImageFault.color_cast,
+        ImageFault.frozen,
+    },
+    ImageFault.too_bright: {
+        ImageFault.blur,
+        ImageFault.occlusion,
+        ImageFault.color_cast,
+        ImageFault.frozen,
+    },
+}
+
+
+def _suppress(checks: list[FaultCheck]) -> tuple[FaultCheck, ...]:
+    found = {check.fault for check in checks if check.detected}
+    silenced = {fault: cause for cause in found for fault in SUPPRESSES.get(cause, ())}
+    return tuple(
+        _unless(check, check.fault not in silenced, f"explained by {silenced.get(check.fault)}")
+        for check in checks
+    )
+
+
+def _effective_width(v: Views, t: QualityThresholds) -> int:
+    """The frame's width, or half of it when the finest octave is empty (enlarged picture)."""
+    ratio = m.finest_octave_ratio(v)
+    return v.width // 2 if ratio.known and ratio.value < t.upscaled_ratio else v.width

@@ -1,0 +1,105 @@
+"""Faults seen across samples: ``frozen`` (against the previous sample) and ``scene_change``
+(against the reference picture).
+
+A ``Sample`` is the small part of a frame worth keeping between probes (about 32 kB):
+a thumbnail for the view, the detail, brightness and colour of each grid cell, and sixteen
+full-resolution blocks whose sensor noise tells a live picture from a repeated one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from camhealth.health.measures import Measure, cell_chroma, cell_detail, cell_level
+from camhealth.health.views import F32, U8, Mask, Views
+
+THUMB_SIZE = (160, 90)
+BLOCK = 32
+# Block centres as shares of the frame; the top and bottom bands, where cameras put their OSD
+# text, are left out.
+BLOCK_X = (0.15, 0.38, 0.62, 0.85)
+BLOCK_Y = (0.22, 0.41, 0.59, 0.78)
+
+
+@dataclass(frozen=True, eq=False)
+class Sample:
+    width: int
+    height: int
+    thumb: U8
+    detail: F32
+    level: F32
+    chroma: F32
+    blocks: U8
+    usable: Mask
+
+
+def sample_of(v: Views) -> Sample:
+    blocks, usable = [], []
+    osd_scale = v.osd.shape[1] / v.width
+    for fy in BLOCK_Y:
+        for fx in BLOCK_X:
+            x = min(max(int(fx * v.width) - BLOCK // 2, 0), v.width - BLOCK)
+            y = min(max(int(fy * v.height) - BLOCK // 2, 0), v.height - BLOCK)
+            # Full resolution: downscaling would average away the sensor noise that tells a
+            # live picture from a repeated one.
+            patch = v.frame[y : y + BLOCK, x : x + BLOCK]
+            blocks.append(cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY))
+            ox, oy, side = int(x * osd_scale), int(y * osd_scale), int(BLOCK * osd_scale) + 2
+            usable.append(not v.osd[oy : oy + side, ox : ox + side].any())
+    return Sample(
+        width=v.width,
+        height=v.height,
+        thumb=np.asarray(cv2.resize(v.grey, THUMB_SIZE, interpolation=cv2.INTER_AREA), np.uint8),
+        detail=cell_detail(v.grey),
+        level=cell_level(v.grey),
+        chroma=cell_chroma(v.lab),
+        blocks=np.stack(blocks),
+        usable=np.array(usable, dtype=bool),
+    )
+
+
+def picture_change(current: Sample, previous: Sample) -> Measure:
+    """How much the picture changed between two samples, relative to its fine texture: per
+    full-resolution block, mean absolute difference over (mean absolute gradient + 1 level);
+    the median over blocks.
+
+    Re-encoding one repeated picture changes it where it has texture (re-quantisation), in
+    proportion to that texture; a live picture also changes by its fresh sensor noise, which
+    does not depend on texture.  The median ignores the few blocks that a moving object or a
+    stray OSD line touches.
+    """
+    if (current.width, current.height) != (previous.width, previous.height):
+        return Measure(float("inf"), known=False)
+    usable = current.usable & previous.usable
+    if usable.sum() < 4:
+        return Measure(float("inf"), known=False)
+    a = current.blocks[usable].astype(np.float32)
+    b = previous.blocks[usable].astype(np.float32)
+    change = np.abs(a - b).mean(axis=(1, 2))
+    texture = (np.abs(np.diff(a, axis=2)) + np.abs(np.diff(b, axis=2))).mean(axis=(1, 2)) / 2
+    return Measure(float(np.median(change / (texture + 1.0))))
+
+
+def _edges(thumb: U8) -> F32:
+    grey = cv2.GaussianBlur(thumb.astype(np.float32), (0, 0), 1.0)
+    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0)
+    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1)
+    magnitude = np.sqrt(gx * gx + gy * gy)
+    # Dividing by the local mean makes the edges of a dim night picture count like a day's.
+    local = cv2.blur(magnitude, (15, 15)) + 4.0
+    return np.asarray(magnitude / local, np.float32)
+
+
+def view_match(current: Sample, reference: Sample) -> tuple[Measure, float]:
+    """Phase correlation of the edge maps: peak height (0-1) and the shift as a share of width.
+
+    Edges stay where they are from day to night and under any lighting, so the peak stays; a
+    camera that turned away moves them (a shifted peak) or loses them (no peak).
+    """
+    window = cv2.createHanningWindow(THUMB_SIZE, cv2.CV_32F)
+    (dx, dy), response = cv2.phaseCorrelate(_edges(current.thumb), _edges(reference.thumb), window)
+    shift = float(np.hypot(dx, dy)) / THUMB_SIZE[0]
+    return Measure(float(response)), shift
