@@ -7,20 +7,29 @@ from camhealth.camera_registry.models import Base
 from camhealth.camera_registry.store import Registry, RegistryError
 from tests.registry.builders import settings_for
 
+REGISTRY_TABLES = {"areas", "cameras", "camera_credentials", "camera_references"}
+
+
+def _registry_table(name: str | None, kind: str, parent: object) -> bool:
+    # Other parts keep their own tables in the same database, with their own revisions.
+    return kind != "table" or name in REGISTRY_TABLES
+
 
 def _differences(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    options = {"compare_type": True, "include_name": _registry_table}
+    context = MigrationContext.configure(connection, opts=options)
     return list(compare_metadata(context, Base.metadata))
 
 
-async def test_migrations_create_exactly_the_models_and_rerun_as_a_no_op(database_url: str) -> None:
+async def test_migrations_match_the_registry_models_and_rerun_as_a_no_op(
+    database_url: str,
+) -> None:
     engine = create_engine(database_url)
     try:
         await migrate(engine)
         await migrate(engine)
         async with engine.connect() as conn:
             assert await conn.run_sync(_differences) == []
-            assert await conn.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
     finally:
         await engine.dispose()
 
