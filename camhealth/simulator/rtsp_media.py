@@ -124,16 +124,20 @@ async def pump(
     first_timestamp: int,
     alive: Callable[[], bool],
 ) -> None:
-    """Send one access unit per frame interval, in real time, until cancelled or not alive."""
+    """Send one access unit per frame interval, in real time, until cancelled, not alive, or
+    the client's connection is gone."""
     loop = asyncio.get_running_loop()
     start = loop.time()
     step = CLOCK_RATE // fps
-    for frame, unit in enumerate(units):
-        if not alive():
-            return
-        delay = start + frame / fps - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        for packet in packetizer.packetize(unit.nals, first_timestamp + frame * step):
-            sender.send(packet)
-        await sender.flush()
+    try:
+        for frame, unit in enumerate(units):
+            if not alive():
+                return
+            delay = start + frame / fps - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            for packet in packetizer.packetize(unit.nals, first_timestamp + frame * step):
+                sender.send(packet)
+            await sender.flush()
+    except ConnectionError:
+        return  # the RTSP handler sees the closed connection too and ends the session

@@ -229,9 +229,11 @@ class _Connection:
         except (_Drop, ProtocolError, ConnectionError, asyncio.IncompleteReadError):
             self.writer.transport.abort()
         finally:
+            streams = [s.task for s in self.sessions.values() if s.task is not None]
             for session in self.sessions.values():
                 session.close()
             self.writer.close()
+            await asyncio.gather(*streams, return_exceptions=True)
 
     async def _serve(self, request: Request) -> None:
         target = self.listener.resolver(request.path) if request.url != "*" else None

@@ -50,7 +50,6 @@ async def server(library: ClipLibrary) -> AsyncIterator[RtspServer]:
     await rtsp.start()
     yield rtsp
     await rtsp.stop()
-    await asyncio.sleep(0)
     leftover = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     assert leftover == [], "the server left tasks running"
 
@@ -397,3 +396,14 @@ async def test_start_stop_leaks_no_sockets(library: ClipLibrary, camera: SimCame
     await tcp.close()
     await udp.close()
     assert open_fds() == before
+
+
+async def test_a_client_leaving_ends_its_stream(server: RtspServer, camera: SimCamera) -> None:
+    client, _url, _sdp = await playing(server, camera)
+    await client.packet()
+    await client.close()
+    for _ in range(50):  # the handler notices within a frame or two
+        if [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []:
+            break
+        await asyncio.sleep(0.02)
+    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
