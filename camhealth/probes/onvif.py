@@ -22,8 +22,9 @@ is a ``protocol_error`` with bounded memory.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -75,20 +76,20 @@ class BoundedTransport(AIOHTTPTransport):  # type: ignore[misc]
         return response, bytes(content)
 
 
-@dataclass(frozen=True)
-class _Service:
-    document: Any  # zeep.wsdl.Document, parsed once
-    binding: str
-
-
 class OnvifClients:
-    """The parsed WSDLs and one HTTP session, shared by every camera's ONVIF probe."""
+    """The parsed WSDLs and one HTTP session, shared by every camera's ONVIF probe.
+
+    Operations are sent through the WSDL binding directly rather than through zeep's service
+    proxies, which build a proxy object for each of a binding's ~100 operations on creation.
+    """
 
     def __init__(self, connections: int = 256) -> None:
         self._connections = connections
-        self._services: dict[str, _Service] = {}
+        self._bindings: dict[str, Any] = {}  # service name → zeep SOAP binding
         self._session: aiohttp.ClientSession | None = None
         self._transport: BoundedTransport | None = None
+        self._authless: Any = None
+        self._document: Any = None
         self._starting = asyncio.Lock()
 
     async def start(self) -> None:
@@ -99,30 +100,40 @@ class OnvifClients:
             for name in ("devicemgmt", "media"):
                 spec = SERVICES[name]
                 document = await _cached_document(str(WSDL_DIR / spec["wsdl"]))
-                self._services[name] = _Service(document, f"{{{spec['ns']}}}{spec['binding']}")
+                self._bindings[name] = document.bindings[f"{{{spec['ns']}}}{spec['binding']}"]
+                self._document = document
+            # The parsed WSDLs are hundreds of thousands of long-lived objects; without this
+            # every full collection walks them all and stalls the event loop.
+            gc.freeze()
             # One connection per request: cameras drop idle keep-alive connections, and a pool
             # of 20,000 half-dead sockets would cost more than the handshakes it saves.
             connector = aiohttp.TCPConnector(limit=self._connections, force_close=True)
             self._session = aiohttp.ClientSession(connector=connector)
             self._transport = BoundedTransport(self._session)
+            self._authless = self._client(None)
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
 
-    def service(self, name: str, address: str, token: UsernameToken | None) -> Any:
-        """A zeep service proxy for ``address``, with WS-Security when ``token`` is given."""
-        if self._transport is None:
-            raise RuntimeError("OnvifClients.start() was not awaited")
-        spec = self._services[name]
-        client = ZeepAsyncClient(
-            wsdl=spec.document,
+    def _client(self, token: UsernameToken | None) -> Any:
+        return ZeepAsyncClient(
+            wsdl=self._document,  # any parsed WSDL: the binding passed to send_async decides
             wsse=token,
             transport=self._transport,
             settings=SAFE_SETTINGS,
             plugins=[WsAddressingIfMissingPlugin()],
         )
-        return client.create_service(spec.binding, address)
+
+    async def call(
+        self, service: str, address: str, operation: str, token: UsernameToken | None, **args: Any
+    ) -> Any:
+        """Send one operation to ``address``; WS-Security when ``token`` is given."""
+        if self._transport is None:
+            raise RuntimeError("OnvifClients.start() was not awaited")
+        client = self._authless if token is None else self._client(token)
+        binding = self._bindings[service]
+        return await binding.send_async(client, {"address": address}, operation, (), args)
 
 
 def _token(target: Target, skew: float) -> UsernameToken | None:
@@ -145,7 +156,7 @@ def _device_time(reply: Any) -> datetime:
 async def _clock_skew(clients: OnvifClients, target: Target) -> float:
     async def ask(token: UsernameToken | None) -> float:
         before = time.time()
-        reply = await clients.service("devicemgmt", target.url, token).GetSystemDateAndTime()
+        reply = await clients.call("devicemgmt", target.url, "GetSystemDateAndTime", token)
         midpoint = (before + time.time()) / 2  # the device read its clock about then
         return _device_time(reply).timestamp() - midpoint
 
@@ -167,8 +178,8 @@ def _text(value: Any) -> str | None:
 
 
 async def _device_info(clients: OnvifClients, target: Target, skew: float) -> DeviceFacts:
-    service = clients.service("devicemgmt", target.url, _token(target, skew))
-    info = await service.GetDeviceInformation()
+    token = _token(target, skew)
+    info = await clients.call("devicemgmt", target.url, "GetDeviceInformation", token)
     return DeviceFacts(
         vendor=_text(info.Manufacturer),
         model=_text(info.Model),
@@ -180,15 +191,16 @@ async def _device_info(clients: OnvifClients, target: Target, skew: float) -> De
 
 async def _stream_uris(clients: OnvifClients, target: Target, skew: float) -> tuple[str, ...]:
     token = _token(target, skew)
-    capabilities = await clients.service("devicemgmt", target.url, token).GetCapabilities(
-        Category="Media"
+    capabilities = await clients.call(
+        "devicemgmt", target.url, "GetCapabilities", token, Category="Media"
     )
     media_url = capabilities.Media.XAddr if capabilities.Media is not None else target.url
-    media = clients.service("media", media_url, token)
     uris = []
-    for profile in (await media.GetProfiles())[:MAX_PROFILES]:
+    for profile in (await clients.call("media", media_url, "GetProfiles", token))[:MAX_PROFILES]:
         setup = {"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}}
-        reply = await media.GetStreamUri(StreamSetup=setup, ProfileToken=profile.token)
+        reply = await clients.call(
+            "media", media_url, "GetStreamUri", token, StreamSetup=setup, ProfileToken=profile.token
+        )
         uris.append(str(reply.Uri))
     return tuple(uris)
 

@@ -68,6 +68,10 @@ class Probers:
         self.onvif = OnvifClients(connections=config.concurrency)
         self.decoder = FrameDecoder(decode_workers)
 
+    async def start(self) -> None:
+        """Parse the ONVIF WSDLs now, before any probe's deadline runs (else the first does)."""
+        await self.onvif.start()
+
     async def close(self) -> None:
         await self.onvif.close()
         self.decoder.close()
