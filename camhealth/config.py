@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.engine import make_url
 
 from camhealth.health.thresholds import QualityConfig
@@ -79,6 +87,27 @@ class HealthConfig(_Section):
 class ExporterConfig(_Section):
     host: str = Field("127.0.0.1", description="Address the exporter listens on.")
     port: int = Field(9810, gt=0, lt=65536, description="Port of /metrics, /api/v1, the console.")
+    tls_cert: Path | None = Field(None, description="PEM certificate: serve HTTPS with tls_key.")
+    tls_key: Path | None = Field(None, description="PEM private key of tls_cert.")
+    metrics_username: str | None = Field(None, description="Basic auth user for /metrics.")
+    metrics_password: SecretStr | None = Field(None, description="Basic auth password, /metrics.")
+    max_request_bytes: int = Field(1 << 20, gt=0, description="Larger request bodies get 413.")
+
+    @model_validator(mode="after")
+    def _pairs(self) -> ExporterConfig:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
+        if (self.metrics_username is None) != (self.metrics_password is None):
+            raise ValueError("metrics_username and metrics_password go together")
+        return self
+
+
+class AuthConfig(_Section):
+    """Users of the API and console (``camhealth users``): sessions and login throttling."""
+
+    session_hours: float = Field(12.0, gt=0, description="A login lasts this long.")
+    login_attempts: int = Field(5, gt=0, description="Failed logins allowed per window.")
+    login_window_seconds: float = Field(300.0, gt=0, description="Window of login_attempts.")
 
 
 class LoggingConfig(_Section):
@@ -95,6 +124,7 @@ class Settings(_Section):
     health: HealthConfig = HealthConfig()
     quality: QualityConfig = QualityConfig()
     exporter: ExporterConfig = ExporterConfig()
+    auth: AuthConfig = AuthConfig()
     logging: LoggingConfig = LoggingConfig()
 
 
