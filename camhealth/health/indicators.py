@@ -147,38 +147,32 @@ class IndicatorReport:
 
 
 class _Seen(NamedTuple):
-    """One camera as the indicators see it: its registry record and its usable status.
+    """One camera as the indicators see it, its facts read once (20,000 per snapshot)."""
 
-    A NamedTuple rather than a frozen dataclass: 20,000 are made for every snapshot.
-    """
+    probed: bool  # False: never probed, or disabled (so not watched)
+    intact: bool
+    hd: bool
+    offline: bool
+    networked: bool  # verified through its platform URL
+    declared_only: bool  # declared networked, with no platform URL to verify it
+    e_police: bool
 
-    record: CameraRecord
-    state: CameraState | None  # None: never probed, or disabled (so not watched)
 
-    @property
-    def intact(self) -> bool:
-        return self.state is not None and self.state.intact.value is True
-
-    @property
-    def hd(self) -> bool:
-        return self.state is not None and self.state.hd.value is True
-
-    @property
-    def offline(self) -> bool:
-        return self.state is not None and self.state.online.value is False
-
-    @property
-    def networked(self) -> bool:
-        verified = self.state is not None and self.state.networked.value is True
-        return verified and self.record.platform_url is not None
-
-    @property
-    def declared_only(self) -> bool:
-        return self.record.platform_url is None and self.record.declared_networked
-
-    @property
-    def e_police(self) -> bool:
-        return self.record.role is CameraRole.e_police
+def _seen(camera: CameraRecord, state: CameraState | None) -> _Seen:
+    has_platform = camera.platform_url is not None
+    e_police = camera.role is CameraRole.e_police
+    declared = not has_platform and camera.declared_networked
+    if state is None:
+        return _Seen(False, False, False, False, False, declared, e_police)
+    return _Seen(
+        True,
+        state.intact.value is True,
+        state.hd.value is True,
+        state.online.value is False,
+        has_platform and state.networked.value is True,
+        declared,
+        e_police,
+    )
 
 
 def compute_indicators(
@@ -193,7 +187,7 @@ def compute_indicators(
     by_area: dict[str, list[_Seen]] = defaultdict(list)
     for camera in cameras:
         state = states.get(camera.id) if camera.enabled else None
-        by_area[camera.area_id].append(_Seen(camera, state))
+        by_area[camera.area_id].append(_seen(camera, state))
     scopes: dict[str, ScopeIndicators] = {}
     coverage: list[AreaCoverage] = []
     for area in areas:
@@ -240,7 +234,7 @@ def _why_not(
         return CoverageReason.no_cameras
     if any(c.intact for c in candidates):
         return None
-    if all(c.state is None for c in seen):
+    if not any(c.probed for c in seen):
         return CoverageReason.not_probed
     if not candidates:
         return no_candidate

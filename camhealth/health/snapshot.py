@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
+from typing import NamedTuple
 
 from camhealth.camera_registry.records import AreaRecord, CameraRecord
 from camhealth.health.indicators import IndicatorReport, compute_indicators
@@ -20,12 +21,12 @@ from camhealth.probes.results import ProbeKind
 _NO_AREA = AreaRecord(id="unknown", name="unknown")
 
 
-@dataclass(frozen=True, slots=True)
-class CameraEntry:
+class CameraEntry(NamedTuple):
     """One camera: its registry record (never with credentials), its area and its state.
 
     ``state`` is a fresh ``CameraState`` (all unknown) for a camera never probed; ``muted`` says
-    the camera was in its maintenance window when the snapshot was made.
+    the camera was in its maintenance window when the snapshot was made.  A NamedTuple: as
+    immutable as a frozen dataclass and several times cheaper to make, 20,000 per snapshot.
     """
 
     record: CameraRecord

@@ -60,7 +60,7 @@ def test_the_snapshot_cannot_be_changed():
         snap.areas["x"] = AREAS[0]  # type: ignore[index]
     with pytest.raises(dataclasses.FrozenInstanceError):
         snap.made_at = T0  # type: ignore[misc]
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         snap.cameras["p1"].muted = True  # type: ignore[misc]
     assert snap.monitor.schedule_lag_seconds == 1.5
 
