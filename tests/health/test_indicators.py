@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from camhealth.camera_registry.demo_city import build_demo_city
 from camhealth.health.indicators import (
     AreaCoverage,
     CoverageReason,
@@ -175,3 +176,25 @@ def test_a_key_intersection_counts_for_both_coverages():
         Indicator.hd_coverage,
         Indicator.epolice_coverage,
     ]
+
+
+def test_the_demo_city_all_intact_then_one_district_down():
+    demo = build_demo_city()
+    states = {c.id: status(c.id, networked=c.platform_url is not None) for c in demo.cameras}
+    report = compute_indicators(demo.areas, demo.cameras, states)
+    key_areas = [a for a in demo.areas if a.key_area]
+    key_cameras = [c for c in demo.cameras if c.area_id in {a.id for a in key_areas}]
+    assert report.city.hd_coverage == Rate(len(key_areas), len(key_areas))
+    assert report.city.intactness == Rate(len(key_cameras), len(key_cameras))
+    assert report.city.epolice_coverage.denominator == 14 and report.city.l4p6_stars == 5
+    assert report.city.l4p4_stars == 5
+    district = key_areas[0].district
+    down = {a.id for a in demo.areas if a.district == district}
+    for c in demo.cameras:
+        if c.area_id in down:
+            states[c.id] = status(c.id, intact=False, online=False)
+    report = compute_indicators(demo.areas, demo.cameras, states)
+    hit = report.district(district)
+    assert hit.hd_coverage.numerator == hit.intactness.numerator == 0
+    assert report.city.intactness.numerator == len(key_cameras) - hit.intactness.denominator
+    assert {a.reason for a in report.areas if a.district == district} == {R.cameras_offline}
