@@ -202,10 +202,11 @@ class Scheduler:
 
     async def _probe(self, camera: Watched, kind: ProbeKind) -> ProbeResult:
         target = camera.targets[kind]
-        allowance = target.timeout + (DECODE_SECONDS if kind is ProbeKind.frames else 0.0) + 1.0
+        # The probe keeps its own deadline; this backstop leaves room for its cleanup.
+        allowance = target.timeout + (DECODE_SECONDS if kind is ProbeKind.frames else 0.0) + 3.0
         started_at, started = time.time(), time.perf_counter()
         try:
-            async with asyncio.timeout(allowance):  # probes keep their own; this is a backstop
+            async with asyncio.timeout(allowance):
                 return await self._runner(kind, camera)
         except TimeoutError:
             return ProbeResult(
