@@ -13,9 +13,9 @@ import argparse
 import os
 import platform
 import subprocess
+import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,39 +26,15 @@ from camhealth.health.snapshot import build_snapshot
 from camhealth.health.state import CameraState, Observation, step
 from camhealth.probes.results import FailureCode, ProbeKind
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' stand-in pictures
+from tests.health.state_helpers import Picture
+
 T0 = datetime(2026, 11, 2, tzinfo=UTC)
-FAULTS = (
-    "blank",
-    "too_dark",
-    "too_bright",
-    "blur",
-    "occlusion",
-    "color_cast",
-    "noise",
-    "stripes",
-    "frozen",
-    "scene_change",
-)
-
-
-@dataclass(frozen=True)
-class Check:
-    fault: str
-    detected: bool
-    score: float
-
-
-@dataclass(frozen=True)
-class Picture:
-    width: int
-    height: int
-    hd: bool
-    checks: tuple[Check, ...]
 
 
 def picture(bad: str | None) -> Picture:
-    checks = tuple(Check(f, f == bad, 2.0 if f == bad else 0.3) for f in FAULTS)
-    return Picture(1920, 1080, True, checks)
+    """A 1080p picture judged on all ten faults, ``bad`` detected."""
+    return Picture(1920, 1080, () if bad is None else (bad,))
 
 
 OBSERVATIONS = [

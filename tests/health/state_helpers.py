@@ -13,7 +13,18 @@ from camhealth.probes.results import FailureCode, ProbeKind
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 CONFIG = HealthConfig()
-FAULTS = ("blank", "blur", "frozen", "occlusion")
+FAULTS = (
+    "blank",
+    "too_dark",
+    "too_bright",
+    "blur",
+    "occlusion",
+    "color_cast",
+    "noise",
+    "stripes",
+    "frozen",
+    "scene_change",
+)
 
 
 @dataclass(frozen=True)
