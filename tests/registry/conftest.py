@@ -54,7 +54,7 @@ async def _empty_tables(url: str) -> None:
     # UndefinedTable: the test failed before anything was migrated.
     with contextlib.suppress(asyncpg.UndefinedTableError):
         await _admin(
-            "TRUNCATE areas, cameras, camera_credentials, camera_references",
+            "TRUNCATE areas, cameras, camera_credentials, camera_references CASCADE",
             url.replace("+asyncpg", ""),
         )
 

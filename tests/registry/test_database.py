@@ -10,13 +10,14 @@ from tests.registry.builders import settings_for
 REGISTRY_TABLES = {"areas", "cameras", "camera_credentials", "camera_references"}
 
 
-def _registry_table(name: str | None, kind: str, parent: object) -> bool:
-    # Other parts keep their own tables in the same database, with their own revisions.
-    return kind != "table" or name in REGISTRY_TABLES
+def _registry_table(item: object, name: str | None, kind: str, *_: object) -> bool:
+    # Other parts keep their own tables in the same database and metadata, with own revisions.
+    table = getattr(item, "table", item)
+    return getattr(table, "name", name) in REGISTRY_TABLES
 
 
 def _differences(connection: Connection) -> list[object]:
-    options = {"compare_type": True, "include_name": _registry_table}
+    options = {"compare_type": True, "include_object": _registry_table}
     context = MigrationContext.configure(connection, opts=options)
     return list(compare_metadata(context, Base.metadata))
 
