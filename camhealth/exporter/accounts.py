@@ -88,9 +88,8 @@ sessions = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
-_HASHER = PasswordHasher()
-# Verified when the user does not exist, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("not a password")
+# argon2id with the RFC 9106 "low memory" parameters (64 MiB, 3 passes), the library's default.
+SECURE_HASHER = PasswordHasher()
 
 
 def digest(secret: str) -> str:
@@ -117,18 +116,20 @@ class Session:
 class Accounts:
     """Users, sessions and tokens of one database: ``await Accounts.open(settings)``, aclose."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, hasher: PasswordHasher = SECURE_HASHER) -> None:
         self._engine = engine
+        self._hasher = hasher
+        self._dummy_hash: str | None = None
 
     @classmethod
-    async def open(cls, settings: Settings) -> Accounts:
+    async def open(cls, settings: Settings, hasher: PasswordHasher = SECURE_HASHER) -> Accounts:
         engine = create_engine(settings.database.url.get_secret_value())
         try:
             await migrate(engine)
         except BaseException:
             await engine.dispose()
             raise
-        return cls(engine)
+        return cls(engine, hasher)
 
     async def aclose(self) -> None:
         """Close the engine (``contextlib.aclosing(accounts)`` calls it)."""
@@ -137,7 +138,7 @@ class Accounts:
     # -- users --------------------------------------------------------------------------------
 
     async def add_user(self, name: str, role: Role, password: str) -> User:
-        hashed = await asyncio.to_thread(_HASHER.hash, password)
+        hashed = await asyncio.to_thread(self._hasher.hash, password)
         row = {"name": name, "role": role.value, "password_hash": hashed, "created_at": _now()}
         try:
             async with self._engine.begin() as conn:
@@ -147,7 +148,7 @@ class Accounts:
         return User(name, role)
 
     async def set_password(self, name: str, password: str) -> None:
-        hashed = await asyncio.to_thread(_HASHER.hash, password)
+        hashed = await asyncio.to_thread(self._hasher.hash, password)
         async with self._engine.begin() as conn:
             done = await conn.execute(
                 update(users).where(users.c.name == name).values(password_hash=hashed)
@@ -178,10 +179,22 @@ class Accounts:
                     select(users.c.role, users.c.password_hash).where(users.c.name == name)
                 )
             ).first()
-        stored = row.password_hash if row else _DUMMY_HASH
-        if not await asyncio.to_thread(_verify, stored, password) or row is None:
+        stored = row.password_hash if row else await self._dummy()
+        if not await asyncio.to_thread(self._verify, stored, password) or row is None:
             return None
         return User(name, Role(row.role))
+
+    async def _dummy(self) -> str:
+        """Verified when the user does not exist: a wrong name takes as long as a wrong password."""
+        if self._dummy_hash is None:
+            self._dummy_hash = await asyncio.to_thread(self._hasher.hash, "not a password")
+        return self._dummy_hash
+
+    def _verify(self, stored: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
 
     # -- API tokens ---------------------------------------------------------------------------
 
@@ -238,10 +251,3 @@ class Accounts:
     async def end_session(self, session_id: str) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(delete(sessions).where(sessions.c.digest == digest(session_id)))
-
-
-def _verify(stored: str, password: str) -> bool:
-    try:
-        return _HASHER.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False

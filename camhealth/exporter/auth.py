@@ -34,8 +34,8 @@ from camhealth.exporter.accounts import Role, Session, User
 from camhealth.exporter.replies import read_body
 from camhealth.exporter.services import SERVICES
 
-USER = "camhealth.user"
-_SESSION = "camhealth.session"
+USER = web.RequestKey("user", User)
+_SESSION = web.RequestKey("session", Session)
 COOKIE = "camhealth_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
@@ -170,7 +170,7 @@ async def _check_csrf(request: web.Request, session: Session) -> None:
 def csrf_token(request: web.Request) -> str | None:
     """The CSRF token of the request's session, for the console's forms."""
     session = request.get(_SESSION)
-    return session.csrf if isinstance(session, Session) else None
+    return None if session is None else session.csrf
 
 
 # -- logging in and out ---------------------------------------------------------------------
@@ -235,7 +235,7 @@ async def login_handler(request: web.Request) -> web.Response:
 
 async def logout_handler(request: web.Request) -> web.Response:
     session = request.get(_SESSION)
-    if isinstance(session, Session):
+    if session is not None:
         await request.app[SERVICES].need_accounts().end_session(session.id)
     response = web.Response(status=204)
     clear_session_cookie(response)

@@ -7,9 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from argon2 import PasswordHasher
 
 from camhealth.config import Settings
+from camhealth.exporter.accounts import Accounts, Role
 from camhealth.exporter.app import build_app
 from camhealth.health.snapshot import Snapshot
 from tests.exporter.city import snapshot
@@ -45,8 +48,15 @@ async def start(tmp_path: Path) -> AsyncIterator[Start]:
     """``await start(source, **build_app kwargs, settings=...)`` → a client of a running app."""
     clients: list[TestClient] = []  # type: ignore[type-arg]
 
-    async def run(source: Source, settings: Settings | None = None, **kw: Any) -> TestClient:  # type: ignore[type-arg]
+    async def run(
+        source: Source,
+        settings: Settings | None = None,
+        setup: Callable[[web.Application], None] | None = None,
+        **kw: Any,
+    ) -> TestClient:  # type: ignore[type-arg]
         app = build_app(source, settings or settings_for(tmp_path), **kw)
+        if setup is not None:
+            setup(app)
         client = TestClient(TestServer(app, host="127.0.0.1"))
         await client.start_server()
         clients.append(client)
@@ -55,3 +65,25 @@ async def start(tmp_path: Path) -> AsyncIterator[Start]:
     yield run
     for client in clients:
         await client.close()
+
+
+@pytest.fixture
+async def accounts(tmp_path: Path) -> AsyncIterator[Accounts]:
+    """The users of the app that ``start`` runs with its default settings."""
+    opened = await Accounts.open(settings_for(tmp_path), hasher=FAST_HASHER)
+    for name, role in (("vera", Role.viewer), ("otto", Role.operator), ("ada", Role.admin)):
+        await opened.add_user(name, role, PASSWORDS[name])
+    yield opened
+    await opened.aclose()
+
+
+# argon2id with tiny costs: the tests check the logic, not the cost (1 s per hash here).
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+PASSWORDS = {"vera": "viewer-password-1", "otto": "operator-password-1", "ada": "admin-password-1"}
+
+
+async def log_in(client: TestClient, name: str) -> str:  # type: ignore[type-arg]
+    """Log ``name`` in (the client keeps the cookie); the session's CSRF token."""
+    response = await client.post("/api/v1/login", json={"name": name, "password": PASSWORDS[name]})
+    assert response.status == 200, await response.text()
+    return str((await response.json())["csrf_token"])
