@@ -57,6 +57,17 @@ SAFE_SETTINGS = Settings(
 )
 
 
+HTTP_STATUS = {
+    401: (FailureCode.auth_failed, "HTTP 401: the device refused the credentials"),
+    403: (FailureCode.auth_failed, "HTTP 403: the device refused the credentials"),
+    404: (FailureCode.not_found, "HTTP 404: no ONVIF service at this URL"),
+}
+
+
+def _http_error(status: int) -> tuple[FailureCode, str]:
+    return FailureCode.protocol_error, f"HTTP {status} from the ONVIF service"
+
+
 class BoundedTransport(AIOHTTPTransport):  # type: ignore[misc]
     """onvif-zeep-async's aiohttp transport, reading at most MAX_REPLY bytes of a reply."""
 
@@ -66,6 +77,8 @@ class BoundedTransport(AIOHTTPTransport):  # type: ignore[misc]
         headers = {"Content-Type": 'application/soap+xml; charset="utf-8"', **(headers or {})}
         data = message.encode() if isinstance(message, str) else message
         async with self.session.post(address, data=data, headers=headers) as response:
+            if response.status not in (200, 400, 500):  # 400/500 carry SOAP faults
+                raise ProbeError(*HTTP_STATUS.get(response.status, _http_error(response.status)))
             if (response.content_length or 0) > MAX_REPLY:
                 raise ProbeError(FailureCode.protocol_error, "SOAP reply too large")
             content = bytearray()
@@ -211,12 +224,6 @@ def _classify_onvif(exc: BaseException, step: str) -> tuple[FailureCode, str]:
         if _is_not_authorized(exc):
             return FailureCode.auth_failed, f"{step}: the device refused the credentials"
         return FailureCode.protocol_error, f"{step}: SOAP fault ({str(exc.message)[:120]})"
-    if isinstance(exc, zeep.exceptions.TransportError):
-        if exc.status_code == 401:
-            return FailureCode.auth_failed, f"{step}: HTTP 401"
-        if exc.status_code == 404:
-            return FailureCode.not_found, f"{step}: no ONVIF service at this URL (HTTP 404)"
-        return FailureCode.protocol_error, f"{step}: HTTP {exc.status_code}"
     if isinstance(exc, zeep.exceptions.Error | AttributeError | TypeError):
         return FailureCode.protocol_error, f"{step}: malformed SOAP reply ({type(exc).__name__})"
     if isinstance(exc, aiohttp.ClientConnectorError):
