@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from camhealth import __version__
-from camhealth.commands import areas, cameras, config_cmd, demo, keys, probe, simulate, users
+from camhealth.commands import areas, cameras, config_cmd, demo, keys, probe, run, simulate, users
 from camhealth.commands.context import AppContext
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.add_typer(areas.app, name="areas")
 app.add_typer(keys.app, name="keys")
 app.command()(simulate.simulate)
 app.command()(probe.probe)
+app.command()(run.run)
 app.add_typer(users.app, name="users")
 
 

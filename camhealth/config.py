@@ -84,6 +84,24 @@ class HealthConfig(_Section):
     offline_after: int = Field(3, ge=1, description="Failed reachability probes that mean offline.")
 
 
+class MonitorConfig(_Section):
+    """How ``camhealth run`` keeps what it learns: batching, history and retention."""
+
+    flush_interval: float = Field(2.0, gt=0, description="Seconds between database batches.")
+    snapshot_interval: float = Field(
+        2.0, ge=0, description="Least seconds between two Snapshots (20,000 cameras: ~0.4 s each)."
+    )
+    history_interval: float = Field(
+        60.0, gt=0, description="Seconds between two recorded samples of the indicators."
+    )
+    refresh_interval: float = Field(
+        300.0, gt=0, description="Seconds between re-reads of the registry (new, removed cameras)."
+    )
+    events_days: int = Field(400, gt=0, description="Days events are kept.")
+    history_days: int = Field(400, gt=0, description="Days the indicator history is kept.")
+    evidence_days: int = Field(35, gt=0, description="Days evidence pictures are kept.")
+
+
 class ExporterConfig(_Section):
     host: str = Field("127.0.0.1", description="Address the exporter listens on.")
     port: int = Field(9810, gt=0, lt=65536, description="Port of /metrics, /api/v1, the console.")
@@ -123,6 +141,7 @@ class Settings(_Section):
     probes: ProbesConfig = ProbesConfig()
     health: HealthConfig = HealthConfig()
     quality: QualityConfig = QualityConfig()
+    monitor: MonitorConfig = MonitorConfig()
     exporter: ExporterConfig = ExporterConfig()
     auth: AuthConfig = AuthConfig()
     logging: LoggingConfig = LoggingConfig()

@@ -113,7 +113,14 @@ def test_no_command_shows_a_password(workdir: Path) -> None:
 def test_demo_shows_no_password(tmp_path: Path) -> None:
     from camhealth.camera_registry.demo_city import build_demo_city
 
-    code, output = _run({"CAMHEALTH_LOGGING__LEVEL": "DEBUG"}, "demo", "--data-dir", str(tmp_path))
+    code, output = _run(
+        {"CAMHEALTH_LOGGING__LEVEL": "DEBUG"},
+        "demo",
+        "--data-dir",
+        str(tmp_path),
+        "--duration",
+        "0",
+    )
     assert code == 0, output
     for camera in build_demo_city().cameras:
         assert camera.password is not None

@@ -2,7 +2,9 @@
 
 It keeps its own data apart from any real registry: a SQLite file, a credentials key and a
 configuration file in ``--data-dir``, so every other command can be tried on the demo city with
-``camhealth -c demo-data/camhealth.yml ...``.
+``camhealth -c demo-data/camhealth.yml ...``. Then it serves the demo city with the simulator
+(every registry camera at its URL, a fault mix that leaves the city just under the 90% target)
+and runs the whole monitor on it, printing the indicators after the first cycle.
 """
 
 from __future__ import annotations
@@ -25,21 +27,49 @@ from camhealth.camera_registry.records import AreaKind, AreaRecord, CameraRecord
 from camhealth.camera_registry.store import Registry, RegistryError
 from camhealth.commands.context import fail, get_context
 from camhealth.config import CredentialsConfig, DatabaseConfig, Settings
+from camhealth.monitor.pipeline import Pipeline
+from camhealth.monitor.service import after_first_cycle, running_pipeline, until_stopped
+from camhealth.monitor.tables import indicator_table
+from camhealth.simulator.camera import MAIN_PATH
+from camhealth.simulator.city import plan_city
+from camhealth.simulator.clips import ClipLibrary, default_cache_dir
+from camhealth.simulator.control import ControlServer
+from camhealth.simulator.fleet import Fleet
+from camhealth.simulator.plan import rtsp_url
+from camhealth.simulator.rtsp_server import RtspServer
 
 DataDir = Annotated[
     Path, typer.Option("--data-dir", help="Where the demo keeps its database, key and config.")
 ]
+Duration = Annotated[
+    float | None,
+    typer.Option(
+        help="Monitor for this many seconds (0: only load the registry; default: Ctrl-C)."
+    ),
+]
+CONTROL = ("127.0.0.1", 8089)
+# Faster than production so the first cycle ends within a minute; the user's settings otherwise.
+DEMO_PROBES = {
+    "onvif_interval": 20.0,
+    "rtsp_interval": 20.0,
+    "frames_interval": 20.0,
+    "platform_interval": 30.0,
+}
 
 
 def demo(
     ctx: typer.Context,
     data_dir: DataDir = Path("demo-data"),
     reset: Annotated[bool, typer.Option("--reset", help="Start again from an empty demo.")] = False,
+    duration: Duration = None,
 ) -> None:
-    """Load the demo city's registry (on first run) and show it.
+    """Load the demo city's registry (on first run), serve it with the simulator and monitor it.
+
+    The first run encodes the simulated cameras' video (a few minutes, cached afterwards).
 
     Examples:
       camhealth demo
+      camhealth demo --duration 0      # only load and show the registry
       camhealth -c demo-data/camhealth.yml cameras list --district 城厢街道
     """
     if reset and data_dir.exists():
@@ -63,6 +93,14 @@ def demo(
         "cameras list --format csv --output cameras.csv",
     ):
         console.print(f"  camhealth -c {config} {example}", highlight=False, soft_wrap=True)
+    if duration == 0:
+        return
+    try:
+        asyncio.run(monitor_demo(settings, duration, console))
+    except (RegistryError, CredentialsError) as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot serve the demo city: {exc.strerror or exc}")
 
 
 def demo_settings(base: Settings, data_dir: Path) -> Settings:
@@ -75,6 +113,7 @@ def demo_settings(base: Settings, data_dir: Path) -> Settings:
         update={
             "database": DatabaseConfig(url=f"sqlite+aiosqlite:///{data_dir / 'camhealth.db'}"),
             "credentials": CredentialsConfig(key_file=key_file),
+            "probes": base.probes.model_copy(update=DEMO_PROBES),
         }
     )
     config = data_dir / "camhealth.yml"
@@ -115,3 +154,46 @@ def district_table(areas: list[AreaRecord], cameras: list[CameraRecord]) -> Tabl
     totals = (key_areas, key_cameras, intersections, e_police)
     table.add_row("all", *(str(c.total()) for c in totals), style="bold")
     return table
+
+
+async def monitor_demo(settings: Settings, duration: float | None, console: Console) -> None:
+    """Serve the demo city with the simulator and run the monitor on it until stopped."""
+    plan = plan_city(build_demo_city())
+    fleet = Fleet(plan, RtspServer(ClipLibrary(default_cache_dir(), gops=2)))
+    control = ControlServer(fleet, *CONTROL)
+    console.print("\nPreparing the simulated cameras' video (encoded once, then cached)...")
+    clips = await fleet.warm()
+    console.print(f"{clips} clips ready.")
+    await fleet.start()
+    try:
+        await control.start()
+        async with running_pipeline(settings) as pipeline:
+            _print_where(console, fleet, control, settings)
+            shown = after_first_cycle(pipeline, lambda p: _print_indicators(console, p))
+            await until_stopped(duration, shown)
+    finally:
+        await control.stop()
+        await fleet.stop()
+    console.print("Stopped: monitor and simulated cameras.")
+
+
+def _print_where(
+    console: Console, fleet: Fleet, control: ControlServer, settings: Settings
+) -> None:
+    first = fleet.plan.cameras[0].camera
+    relayed = next(p.camera for p in fleet.plan.cameras if p.relayed)
+    console.print(f"\nMonitoring {len(fleet.cameras)} simulated cameras:", highlight=False)
+    for label, url in (
+        ("simulator control", f"{control.url}/cameras"),
+        ("a camera (RTSP)", rtsp_url(first, MAIN_PATH)),
+        ("sharing platform", fleet.plan.relay_url(relayed)),
+        ("database", settings.database.masked_url()),
+    ):
+        console.print(f"  {label:<18} {url}", highlight=False, soft_wrap=True)
+    console.print("Indicators follow after the first cycle (about a minute). Ctrl-C stops.")
+
+
+def _print_indicators(console: Console, pipeline: Pipeline) -> None:
+    snapshot = pipeline.snapshot
+    console.print(f"\nAfter the first cycle ({snapshot.made_at:%H:%M:%S} UTC):")
+    console.print(indicator_table(snapshot.indicators))

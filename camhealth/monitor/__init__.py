@@ -1,0 +1,1 @@
+"""The running service: the pipeline from the registry to the Snapshot, and what it stores."""

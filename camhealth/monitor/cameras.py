@@ -1,0 +1,152 @@
+"""What the pipeline remembers per camera, and how one probe result changes it.
+
+``Cameras.observe`` takes one probe result: a picture is diagnosed (against the camera's last
+sample and its reference view), the observation steps the camera's state, and the outcome says
+what to store: the new state, its events, the picture kept for the next ``frozen`` check, the
+evidence picture of the events, and a new reference view when one was taken.
+
+The frames probe plays the sub-stream when there is one (a 640x360 keyframe costs a fraction of
+a 1080p one), so whether a camera is HD is judged on its main stream's size, as the RTSP probe
+read it from the parameter sets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import datetime
+
+from camhealth.config import HealthConfig
+from camhealth.health.events import Event
+from camhealth.health.quality import FaultCheck, FrameDiagnosis, diagnose
+from camhealth.health.sequence import Sample
+from camhealth.health.state import CameraState, Observation, step
+from camhealth.health.thresholds import QualityConfig, QualityThresholds
+from camhealth.monitor.pictures import diagnosis_json, pack_sample
+from camhealth.monitor.store import StoredPicture
+from camhealth.probes.results import FrameSample, ProbeKind, ProbeResult
+
+
+@dataclass(frozen=True)
+class Sized:
+    """A diagnosis as the state sees it: the checks of the picture, the size of the main stream."""
+
+    width: int
+    height: int
+    hd: bool
+    checks: Sequence[FaultCheck]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: CameraState
+    events: tuple[Event, ...]
+    picture: StoredPicture | None = None  # the last sample, to store
+    evidence: tuple[str, bytes] | None = None  # (ref, jpeg) when events cite the picture
+    reference: bytes | None = None  # a new reference view (JPEG) to keep in the registry
+
+
+@dataclass(frozen=True)
+class Watch:
+    """What the pipeline knows of a watched camera from the registry."""
+
+    id: str
+    tags: tuple[str, ...] = ()
+    sub_stream: bool = False  # frames come from a sub-stream: HD is judged on the main one
+
+
+class Cameras:
+    """States, last samples, reference views and main-stream sizes of every watched camera."""
+
+    def __init__(
+        self, health: HealthConfig, quality: QualityConfig, diagnoser: Executor | None = None
+    ) -> None:
+        self.health, self.quality = health, quality
+        self.states: dict[str, CameraState] = {}
+        self.samples: dict[str, Sample] = {}
+        self.references: dict[str, Sample | None] = {}  # None: looked up, there is none
+        self.main_sizes: dict[str, tuple[int, int]] = {}
+        self._diagnoser = diagnoser
+
+    def restore(self, states: Mapping[str, CameraState], samples: Mapping[str, Sample]) -> None:
+        self.states.update(states)
+        self.samples.update(samples)
+
+    def forget(self, camera_id: str) -> None:
+        for table in (self.states, self.samples, self.references, self.main_sizes):
+            table.pop(camera_id, None)
+
+    async def observe(
+        self, watch: Watch, result: ProbeResult, now: datetime, in_maintenance: bool
+    ) -> Outcome:
+        stream = result.stream
+        if result.kind is ProbeKind.rtsp and stream and stream.width and stream.height:
+            self.main_sizes[watch.id] = (stream.width, stream.height)
+        frame = result.frame if result.ok else None
+        diagnosis = None if frame is None else await self._diagnose(watch, frame)
+        ref = f"{watch.id}@{now.isoformat()}" if frame is not None else None
+        observation = Observation.of(
+            result,
+            diagnosis=None if diagnosis is None else self._sized(watch, diagnosis),
+            snapshot=ref,
+            in_maintenance=in_maintenance,
+        )
+        before = self.states.get(watch.id) or CameraState(watch.id)
+        state, events = step(before, observation, self.health, now)
+        self.states[watch.id] = state
+        if frame is None or diagnosis is None:
+            return Outcome(state, events)
+        self.samples[watch.id] = diagnosis.sample
+        picture = StoredPicture(
+            watch.id, now, pack_sample(diagnosis.sample), diagnosis_json(diagnosis)
+        )
+        evidence = (ref, frame.jpeg) if events and ref else None
+        reference = self._new_reference(watch, before, state, diagnosis, frame)
+        return Outcome(state, events, picture, evidence, reference)
+
+    async def _diagnose(self, watch: Watch, frame: FrameSample) -> FrameDiagnosis:
+        thresholds = self.quality.for_camera(watch.id, watch.tags)
+        previous, reference = self.samples.get(watch.id), self.references.get(watch.id)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._diagnoser, _diagnose, frame, thresholds, previous, reference
+        )
+
+    def _sized(self, watch: Watch, diagnosis: FrameDiagnosis) -> Sized:
+        size = (diagnosis.width, diagnosis.height)
+        if watch.sub_stream:
+            state = self.states.get(watch.id)
+            remembered = (state.width, state.height) if state and state.width else None
+            size = self.main_sizes.get(watch.id) or remembered or size  # type: ignore[assignment]
+        width, height = size
+        hd = width >= self.quality.hd_min_width and height >= self.quality.hd_min_height
+        return Sized(width, height, hd, diagnosis.checks)
+
+    def _new_reference(
+        self,
+        watch: Watch,
+        before: CameraState,
+        after: CameraState,
+        diagnosis: FrameDiagnosis,
+        frame: FrameSample,
+    ) -> bytes | None:
+        """A clean picture of a camera that was and stays intact becomes its reference view,
+        if it has none: a confirmed healthy sample, never a first impression."""
+        if watch.id not in self.references or self.references[watch.id] is not None:
+            return None  # not looked up yet (the pipeline does that first), or one exists
+        healthy = before.intact.value is True and after.intact.value is True and not after.faults
+        if not healthy or diagnosis.faults:
+            return None
+        self.references[watch.id] = diagnosis.sample
+        return frame.jpeg
+
+
+def _diagnose(
+    frame: FrameSample,
+    thresholds: QualityThresholds,
+    previous: Sample | None,
+    reference: Sample | None,
+) -> FrameDiagnosis:
+    return diagnose(frame.image, thresholds, previous=previous, reference=reference)
