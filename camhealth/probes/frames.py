@@ -55,13 +55,16 @@ def decode_keyframe(codec: str, data: bytes, keyframe_seconds: float) -> FrameSa
         raise ProbeError(FailureCode.decode_error, "the keyframe decoded to no picture")
     frame = frames[0]
     width, height = frame.width, frame.height
-    small_height = max(2, round(height * SMALL_WIDTH / width / 2) * 2)
-    small_image = _bgr(frame.reformat(width=min(SMALL_WIDTH, width), height=small_height))
+    image = _bgr(frame)
+    small_image = image  # a sub-stream is already small: no second conversion
+    if width > SMALL_WIDTH:
+        small_height = max(2, round(height * SMALL_WIDTH / width / 2) * 2)
+        small_image = _bgr(frame.reformat(width=SMALL_WIDTH, height=small_height))
     ok, jpeg = cv2.imencode(".jpg", small_image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     if not ok:
         raise ProbeError(FailureCode.decode_error, "the picture does not encode as JPEG")
     return FrameSample(
-        image=_bgr(frame),
+        image=image,
         small=small_image,
         jpeg=jpeg.tobytes(),
         width=width,

@@ -84,7 +84,8 @@ class FrameSample:
 
     ``image`` is BGR (OpenCV's order, what ``camhealth.health.quality`` takes); ``small`` a
     downscaled copy (``camhealth.probes.frames.SMALL_WIDTH`` wide) for the cheap measures;
-    ``jpeg`` a thumbnail for evidence.
+    ``jpeg`` a thumbnail for evidence. ``small`` is ``image`` itself when the frame is no wider,
+    so neither may be modified in place.
     """
 
     image: Image
