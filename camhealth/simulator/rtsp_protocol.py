@@ -89,7 +89,10 @@ async def _parse(head: bytes, reader: asyncio.StreamReader) -> Request:
         name, sep, value = line.partition(":")
         if sep:
             headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0") or 0)
+    try:
+        length = int(headers.get("content-length", "0") or 0)
+    except ValueError as exc:
+        raise ProtocolError("Content-Length is not a number") from exc
     if not 0 <= length <= MAX_BODY:
         raise ProtocolError("request body too long")
     body = await reader.readexactly(length) if length else b""

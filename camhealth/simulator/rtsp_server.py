@@ -31,6 +31,10 @@ low_resolution choose the clip at PLAY time, so a change shows on the next play)
 - ``udp_only``: 461 for RTP over TCP.  ``no_cseq_401``: 401 replies without CSeq.
 - ``no_sprop``: SDP without parameter sets.  ``starts_with_p``: P-frames before the first IDR.
 
+A clip that is neither in memory nor in the disk cache is encoded (in a thread) when a DESCRIBE
+or PLAY first needs it, which takes seconds to a minute: ``await library.warm(keys)`` (the
+fleet's ``warm``) encodes them before the cameras listen.
+
 Authentication: Digest (MD5, RFC 2617) and Basic, against the camera's username/password.
 A PLAY starts at a GOP chosen by wall time (never the same as that stream's previous play), sends
 one frame per 1/fps in real time, and waits for a slow TCP reader (no unbounded buffering).

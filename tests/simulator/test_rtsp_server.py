@@ -407,3 +407,25 @@ async def test_a_client_leaving_ends_its_stream(server: RtspServer, camera: SimC
             break
         await asyncio.sleep(0.02)
     assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"OPTIONS * RTSP/1.0\r\nCSeq: 1\r\nContent-Length: many\r\n\r\n",
+        b"OPTIONS * RTSP/1.0\r\nContent-Length: 99999999\r\n\r\n",
+        b"OPTIONS * RTSP/1.0\r\nX: " + b"y" * 100_000 + b"\r\n\r\n",
+    ],
+)
+async def test_what_is_not_rtsp_ends_the_connection(
+    server: RtspServer, camera: SimCamera, junk: bytes
+) -> None:
+    client, _url = await connect(server, camera)
+    client.writer.write(junk)
+    try:
+        answer = await asyncio.wait_for(client.reader.read(), 5)
+    except ConnectionResetError:  # closed while our junk was still unread: also the end
+        answer = b""
+    assert answer == b""
+    await client.close()
