@@ -1,0 +1,295 @@
+"""Benchmarks of the probes against a simulated fleet in another process (see bench/probes.md).
+
+    uv run python bench/probes.py frames [--samples 10]
+    uv run python bench/probes.py reachability --cameras 1000 [--seconds 70]
+
+frames: CPU-seconds and wall time per frame sample (open the stream, first keyframe decoded) for
+each codec and size; beside it the ffmpeg command a user would script, and the floor: decoding
+the same keyframe alone from a file.
+
+reachability: the scheduler running ONVIF + RTSP probes at the default 60 s intervals over a
+healthy fleet: probes per second, CPU-seconds per probe, p99 schedule lag; then
+prometheus-blackbox-exporter (tcp module: RTSP OPTIONS, expect ``RTSP/1.0 200``) driven at the
+same rate against the same cameras, its CPU read from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import av
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from camhealth.config import ProbesConfig
+from camhealth.probes.depacketize import CODECS
+from camhealth.probes.frames import DECODERS, FrameDecoder, _play_keyframe, probe_frames
+from camhealth.probes.results import ProbeKind
+from camhealth.probes.rtsp import probe_rtsp
+from camhealth.probes.scheduler import Scheduler
+from camhealth.probes.steps import Steps
+from camhealth.probes.targets import Probers, Watched
+from tests.probes.fleet import RunningFleet, simulated_fleet, warm
+
+SIZES = ["640x360", "1280x720", "1920x1080", "3840x2160"]
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    free = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.splitlines()[1]
+    load = os.getloadavg()
+    return (
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; nproc {os.cpu_count()}; {cpu}; "
+        f"memory: {' '.join(free.split()[:2])}; load average at start {load[0]:.1f}"
+    )
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+# ------------------------------------------------------------------ frames
+
+
+def frame_mix() -> dict[str, object]:
+    return {
+        "resolutions": {size: 1 / len(SIZES) for size in SIZES},
+        "codecs": {"h264": 0.5, "h265": 0.5},
+        "platform": 0.0,
+    }
+
+
+def pick_cameras(fleet: RunningFleet, workdir: Path) -> dict[tuple[str, str], Watched]:
+    """One camera per (codec, main size); the frames target is pointed at the main stream."""
+    import json
+
+    truth = json.loads((workdir / "truth.json").read_text())
+    by_id = {c.id: c for c in fleet.cameras}
+    chosen: dict[tuple[str, str], Watched] = {}
+    for entry in truth["cameras"]:
+        key = (entry["codec"], entry["main"])
+        camera = by_id[entry["id"]]
+        main = camera.targets[ProbeKind.rtsp]
+        chosen.setdefault(key, replace(camera, targets={ProbeKind.frames: main}))
+    return chosen
+
+
+async def bench_ours(target, decoder: FrameDecoder, samples: int) -> tuple[float, float]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(samples):
+        result = await probe_frames(target, decoder)
+        assert result.ok, result.detail
+    return (time.process_time() - cpu) / samples, (time.perf_counter() - wall) / samples
+
+
+def bench_ffmpeg(url: str, samples: int) -> tuple[float, float]:
+    cpu, wall = children_cpu(), time.perf_counter()
+    for _ in range(samples):
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-rtsp_transport", "tcp", "-skip_frame", "nokey",
+             "-i", url, "-frames:v", "1", "-f", "null", "-"],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+    return (children_cpu() - cpu) / samples, (time.perf_counter() - wall) / samples
+
+
+async def first_keyframe(target) -> bytes:
+    """The first keyframe with its parameter sets, Annex B, as the frames probe decodes it."""
+    steps = Steps(asyncio.get_running_loop().time() + 30)
+    track, keyframe = await _play_keyframe(steps, target)
+    return keyframe.unit.annexb(track.parameter_sets + keyframe.unit.parameter_sets)
+
+
+def bench_floor(codec: str, path: Path, samples: int) -> tuple[float, float]:
+    """Decode the keyframe file alone: read it, one decoder context, one packet, flush."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(samples):
+        context = av.CodecContext.create(DECODERS[codec], "r")
+        context.thread_count = 1
+        frames = context.decode(av.Packet(path.read_bytes())) + context.decode(None)
+        assert frames
+    return (time.process_time() - cpu) / samples, (time.perf_counter() - wall) / samples
+
+
+async def frames(samples: int) -> None:
+    print(f"machine: {machine()}\n")
+    with tempfile.TemporaryDirectory() as tmp, simulated_fleet(40, frame_mix(), Path(tmp)) as fleet:
+        chosen = pick_cameras(fleet, Path(tmp))
+        decoder = FrameDecoder(workers=1)
+        print("| codec | size | ours CPU s | ours wall s | ffmpeg CPU s | ffmpeg wall s "
+              "| floor CPU s | ours/ffmpeg CPU | ours/floor CPU |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|---|---|")
+        for codec in CODECS:
+            for size in SIZES:
+                camera = chosen.get((codec, size))
+                if camera is None:
+                    continue
+                target = replace(camera.targets[ProbeKind.frames], timeout=600)
+                await probe_frames(target, decoder)  # the simulator encodes its clip once
+                target = replace(target, timeout=30)
+                ours = await bench_ours(target, decoder, samples)
+                ffmpeg = bench_ffmpeg(with_login(target), samples)
+                path = Path(tmp) / f"{codec}-{size}.annexb"
+                path.write_bytes(await first_keyframe(target))
+                floor = bench_floor(codec, path, samples)
+                print(f"| {codec} | {size} | {ours[0]:.4f} | {ours[1]:.3f} | {ffmpeg[0]:.4f} "
+                      f"| {ffmpeg[1]:.3f} | {floor[0]:.4f} | {ours[0] / ffmpeg[0]:.2f} "
+                      f"| {ours[0] / floor[0]:.2f} |", flush=True)  # fmt: skip
+        decoder.close()
+
+
+def with_login(target) -> str:
+    """The URL with user:password@, as the ffmpeg command line would be given it."""
+    creds = target.credentials
+    return target.url.replace("://", f"://{creds.username}:{creds.password}@", 1)
+
+
+# ------------------------------------------------------------------ reachability
+
+
+def proc_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def bench_scheduler(fleet: RunningFleet, seconds: float) -> tuple[int, float, float]:
+    config = ProbesConfig()  # the defaults: ONVIF and RTSP every 60 s
+    cameras = [
+        replace(c, targets={k: c.targets[k] for k in (ProbeKind.onvif, ProbeKind.rtsp)})
+        for c in fleet.cameras
+    ]
+    probers = Probers(config)
+    await probers.start()
+    scheduler = Scheduler(config, probers.run, lambda *_: None)
+    scheduler.refresh(cameras)
+    cpu = time.process_time()
+    scheduler.start()
+    await asyncio.sleep(seconds)
+    await scheduler.stop()
+    await probers.close()
+    used = time.process_time() - cpu
+    count = sum(scheduler.stats.results.values())
+    return count, used, scheduler.stats.lag_quantile(0.99)
+
+
+BLACKBOX_CONFIG = """modules:
+  rtsp:
+    prober: tcp
+    timeout: 5s
+    tcp:
+      query_response:
+        - send: "OPTIONS rtsp://camera/ RTSP/1.0\\r\\nCSeq: 1\\r\\n\\r\\n"
+        - expect: "^RTSP/1.0 200"
+"""
+
+
+def start_blackbox(port: int) -> subprocess.Popen[bytes]:
+    workdir = Path(tempfile.mkdtemp())
+    (workdir / "blackbox.yml").write_text(BLACKBOX_CONFIG)
+    return subprocess.Popen(
+        ["prometheus-blackbox-exporter", f"--config.file={workdir / 'blackbox.yml'}",
+         f"--web.listen-address=127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+async def bench_blackbox(fleet: RunningFleet, rate: float, seconds: float) -> tuple[int, float]:
+    """blackbox_exporter's CPU for RTSP OPTIONS probes at ``rate`` per second."""
+    import aiohttp
+
+    port = 19115
+    process = start_blackbox(port)
+    await asyncio.sleep(1.0)
+    hosts = [urlsplit(c.targets[ProbeKind.rtsp].url).netloc for c in fleet.cameras]
+    done = 0
+    try:
+        async with aiohttp.ClientSession() as session:
+            cpu = proc_cpu(process.pid)
+
+            async def one(host: str) -> None:
+                nonlocal done
+                url = f"http://127.0.0.1:{port}/probe?module=rtsp&target={host}"
+                async with session.get(url) as response:
+                    body = await response.text()
+                done += "probe_success 1" in body
+
+            started, tasks, index = time.monotonic(), set(), 0
+            while time.monotonic() - started < seconds:
+                task = asyncio.ensure_future(one(hosts[index % len(hosts)]))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                index += 1
+                await asyncio.sleep(max(0.0, started + index / rate - time.monotonic()))
+            await asyncio.gather(*tasks)
+            used = proc_cpu(process.pid) - cpu
+    finally:
+        process.terminate()
+        process.wait()
+    return index, used
+
+
+async def rtsp_only_cpu(fleet: RunningFleet, count: int) -> float:
+    """Our CPU per RTSP reachability probe (OPTIONS + DESCRIBE), sequential, for the ratio."""
+    targets = [c.targets[ProbeKind.rtsp] for c in fleet.cameras[:count]]
+    cpu = time.process_time()
+    for target in targets:
+        await probe_rtsp(target)
+    return (time.process_time() - cpu) / len(targets)
+
+
+async def reachability(cameras: int, seconds: float) -> None:
+    print(f"machine: {machine()}\n")
+    mix: dict[str, object] = {"resolutions": {"1280x720": 1.0}, "codecs": {"h264": 1.0}}
+    with tempfile.TemporaryDirectory() as tmp, simulated_fleet(cameras, mix, Path(tmp)) as fleet:
+        await warm(fleet)
+        count, used, lag = await bench_scheduler(fleet, seconds)
+        rate = count / seconds
+        print(f"ours, {cameras} cameras, ONVIF+RTSP at 60 s: {count} probes in {seconds:.0f} s "
+              f"= {rate:.1f}/s, CPU {used:.2f} s = {used / count * 1000:.2f} ms/probe, "
+              f"p99 schedule lag {lag:.3f} s")  # fmt: skip
+        ours_rtsp = await rtsp_only_cpu(fleet, min(500, cameras))
+        rtsp_rate = rate / 2
+        sent, bb_used = await bench_blackbox(fleet, rtsp_rate, seconds)
+        print(f"ours, RTSP probe alone (OPTIONS+DESCRIBE): {ours_rtsp * 1000:.2f} ms CPU/probe")
+        print(f"blackbox_exporter, RTSP OPTIONS at {rtsp_rate:.1f}/s: {sent} probes, CPU "
+              f"{bb_used:.2f} s = {bb_used / sent * 1000:.2f} ms/probe; "
+              f"ours/blackbox CPU per RTSP probe = {ours_rtsp / (bb_used / sent):.2f}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("what", choices=["frames", "reachability"])
+    parser.add_argument("--samples", type=int, default=10)
+    parser.add_argument("--cameras", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=70.0)
+    args = parser.parse_args()
+    run: Callable[[], object]
+    if args.what == "frames":
+        run = lambda: frames(args.samples)  # noqa: E731
+    else:
+        run = lambda: reachability(args.cameras, args.seconds)  # noqa: E731
+    asyncio.run(run())  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    main()
