@@ -93,7 +93,8 @@ def osd_label(name: str, camera_id: str) -> str:
     return name if name.isascii() else camera_id
 
 
-@lru_cache(maxsize=32)
+# A few pictures at most: a 4K one is 25 MB, and clips are encoded one after the other.
+@lru_cache(maxsize=4)
 def _photo(scene: str, width: int, height: int) -> Image:
     """The scene's photograph cropped to the stream's aspect ratio and resized to it."""
     photo = np.asarray(SCENES[scene]())[..., :3]
@@ -108,7 +109,6 @@ def _photo(scene: str, width: int, height: int) -> Image:
     return np.asarray(cv2.resize(crop, (width, height), interpolation=interpolation))
 
 
-@lru_cache(maxsize=32)
 def _background(view: View) -> Image:
     if view.fault is not Fault.scene_change:
         return _photo(view.scene, view.width, view.height)
