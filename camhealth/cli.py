@@ -9,6 +9,7 @@ import typer
 
 from camhealth import __version__
 from camhealth.commands import areas, cameras, config_cmd, demo, keys, probe, run, simulate, users
+from camhealth.commands.analyze import analyze
 from camhealth.commands.context import AppContext
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.command()(simulate.simulate)
 app.command()(probe.probe)
 app.command()(run.run)
 app.add_typer(users.app, name="users")
+app.command()(analyze)
 
 
 def _version(value: bool) -> None:

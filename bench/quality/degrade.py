@@ -182,16 +182,27 @@ def bare_wall(image: Image, rng: np.random.Generator) -> Image:
 
 
 def water(image: Image, rng: np.random.Generator) -> Image:
-    """A river or lake over the lower part: gentle ripples, no edges."""
+    """A river or lake over the lower part: gentle, irregular ripples, no edges."""
     height, width = image.shape[:2]
     shore = int(height * rng.uniform(0.3, 0.45))
     y, x = np.mgrid[0 : height - shore, 0:width].astype(np.float32)
-    ripples = sum(
-        np.sin(x * rng.uniform(0.01, 0.05) + y * rng.uniform(0.05, 0.2) + rng.uniform(0, 6))
-        for _ in range(4)
+    # Many wave trains of random wavelength and direction, bent by a slow random field,
+    # so that no single frequency dominates (real water is not a grating).
+    bend = cv2.GaussianBlur(rng.normal(0, 1, x.shape).astype(np.float32), (0, 0), width / 40)
+    bend *= 40 / max(float(np.abs(bend).max()), 1e-6)
+    ripples = (
+        sum(
+            np.sin(
+                x * rng.uniform(0.005, 0.05)
+                + (y + bend) * rng.uniform(0.05, 0.25)
+                + rng.uniform(0, 6)
+            )
+            for _ in range(12)
+        )
+        / 2
     )
     colour = np.array([110, 100, 60]) * rng.uniform(0.8, 1.2)
-    surface = colour + 6 * ripples[..., None]
+    surface = colour + 5 * ripples[..., None]
     out = image.copy()
     out[shore:] = np.clip(surface, 0, 255).astype(np.uint8)
     return out

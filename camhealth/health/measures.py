@@ -230,20 +230,28 @@ def noise_sigma(v: Views) -> Measure:
 
 
 def stripe_peak(v: Views) -> Measure:
-    """Strongest isolated peak of the spectrum of the detail picture's centre.
+    """Strongest isolated spectral peak, on the detail picture (fine stripes) and on the small
+    one (wide bars)."""
+    return Measure(max(_spectral_peak(v.detail), _spectral_peak(v.grey)))
+
+
+def _spectral_peak(grey: U8) -> float:
+    """Strongest isolated peak of the spectrum of a picture (Welch: three crops).
 
     Interference adds a sinusoid: a point in the spectrum that stands far above its neighbours
     three bins away.  Straight scene edges make lines through the spectrum instead, whose
-    neighbours along the line are as strong, so they score low.
+    neighbours along the line are as strong, so they score low; averaging the spectra of three
+    crops evens out the random ups and downs of a natural picture's spectrum, not a sinusoid.
     """
-    grey = v.detail
     side = min(256, grey.shape[0], grey.shape[1]) // 2 * 2
-    y, x = (grey.shape[0] - side) // 2, (grey.shape[1] - side) // 2
-    crop = grey[y : y + side, x : x + side].astype(np.float32)
-    crop -= cv2.blur(crop, (15, 15))
-    crop *= cv2.createHanningWindow((side, side), cv2.CV_32F)
-    halves = cv2.dft(crop, flags=cv2.DFT_COMPLEX_OUTPUT)[:, : side // 2 + 1]
-    power = halves[..., 0] ** 2 + halves[..., 1] ** 2
+    y = (grey.shape[0] - side) // 2
+    window = cv2.createHanningWindow((side, side), cv2.CV_32F)
+    power = np.zeros((side, side // 2 + 1), np.float32)
+    for x in sorted({0, (grey.shape[1] - side) // 2, grey.shape[1] - side}):
+        crop = grey[y : y + side, x : x + side].astype(np.float32)
+        crop = (crop - cv2.blur(crop, (15, 15))) * window
+        halves = cv2.dft(crop, flags=cv2.DFT_COMPLEX_OUTPUT)[:, : side // 2 + 1]
+        power += halves[..., 0] ** 2 + halves[..., 1] ** 2
     log_power = np.log(np.fft.fftshift(power, axes=0) + 1e-3).astype(np.float32)
     # Neighbours three bins away: past the main lobe of the Hann window, even off-bin.
     ring = np.ones((7, 7), np.uint8)
@@ -253,7 +261,7 @@ def stripe_peak(v: Views) -> Measure:
     fx = np.arange(log_power.shape[1])[None, :]
     away_from_dc = np.hypot(fx, fy) >= 6
     peak = (log_power - neighbours)[away_from_dc & (fx < log_power.shape[1] - 3)]
-    return Measure(float(peak.max()) if peak.size else 0.0)
+    return float(peak.max()) if peak.size else 0.0
 
 
 def finest_octave_ratio(v: Views) -> Measure:

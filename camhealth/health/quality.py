@@ -226,8 +226,8 @@ def _lost_detail(now: Sample, reference: Sample) -> Mask:
     ratio = np.maximum(detail, 0) / np.maximum(before, 0.1)
     kept = float(np.percentile(ratio[textured], 75))
     lost = textured & (ratio < 0.25 * kept)
-    if float(np.median(now.level)) < 60:
-        lost &= now.level >= 35
+    if float(np.mean(now.level < 0.5 * reference.level)) >= 0.8:
+        lost &= now.level >= 35  # night: nearly every cell darkened, not just a covered patch
     return _largest_patch(lost)
 
 
@@ -264,7 +264,7 @@ def _scene_change(sample: Sample, reference: Sample | None, t: QualityThresholds
     match, shift = view_match(sample, reference)
     check = _judge(fault, name, match, t.scene_match, below=True)
     # Only a clear peak says where the view went; a weak one's position is chance.
-    if shift > t.scene_max_shift and match.value >= 2 * t.scene_match and not check.detected:
+    if shift > t.scene_max_shift and match.value >= t.scene_match and not check.detected:
         return replace(check, detected=True, note=f"view moved by {shift:.0%} of its width")
     return check
 

@@ -69,14 +69,14 @@ class QualityThresholds(BaseModel):
         description="blur is judged only when at least this share of the picture is strong edges.",
     )
     occlusion_area: float = Field(
-        0.18,
+        0.12,
         gt=0,
         le=1,
         description="occlusion: share of the picture covered by a featureless, unnatural region "
         "(against the reference picture when there is one).",
     )
     color_cast_drift: float = Field(
-        10.0,
+        9.0,
         gt=0,
         description="color_cast, against the reference picture: the colours of the whole picture "
         "moved the same way by at least this (CIE Lab units).",
@@ -97,7 +97,7 @@ class QualityThresholds(BaseModel):
         "picture, at up to 960 pixels wide.",
     )
     stripes_peak: float = Field(
-        3.0,
+        2.6,
         gt=0,
         description="stripes: strength of an isolated periodic peak in the picture's spectrum "
         "(natural log of its power over its neighbours').",
