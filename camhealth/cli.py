@@ -11,6 +11,7 @@ from camhealth import __version__
 from camhealth.commands import areas, cameras, config_cmd, demo, keys, probe, run, simulate, users
 from camhealth.commands.analyze import analyze
 from camhealth.commands.context import AppContext
+from camhealth.commands.reference import app as reference_app
 
 app = typer.Typer(
     name="camhealth",
@@ -30,6 +31,7 @@ app.command()(probe.probe)
 app.command()(run.run)
 app.add_typer(users.app, name="users")
 app.command()(analyze)
+app.add_typer(reference_app, name="reference")
 
 
 def _version(value: bool) -> None:

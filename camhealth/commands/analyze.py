@@ -65,7 +65,7 @@ def analyze(
     files = _inputs(images or [], sequence)
     quality = get_context(ctx).settings.quality
     thresholds = quality.for_camera(camera or "", tag or ())
-    frames = {path: _read(path) for path in [*files, *([reference] if reference else [])]}
+    frames = {path: read_image(path) for path in [*files, *([reference] if reference else [])]}
     reference_sample = diagnose(frames[reference], thresholds).sample if reference else None
     results = _diagnose_all(
         files, frames, thresholds, reference_sample, chained=sequence is not None
@@ -90,7 +90,7 @@ def _inputs(images: list[Path], sequence: Path | None) -> list[Path]:
     return files
 
 
-def _read(path: Path) -> np.ndarray[Any, np.dtype[np.uint8]]:
+def read_image(path: Path) -> np.ndarray[Any, np.dtype[np.uint8]]:
     if not path.is_file():
         fail(f"{path}: no such file")
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
