@@ -44,6 +44,11 @@ class Request:
         return self.headers.get("cseq")
 
     @property
+    def session(self) -> str:
+        """The Session header's id (without ``;timeout=``), or "" when there is none."""
+        return self.headers.get("session", "").split(";")[0].strip()
+
+    @property
     def path(self) -> str:
         """Path and query of the URL, without a track's control suffix: what names a stream."""
         parts = urlsplit(self.url)

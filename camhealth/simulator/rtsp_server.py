@@ -303,33 +303,35 @@ class _Connection:
         tcp = "TCP" in transport.upper() or "interleaved" in transport
         if tcp and faults.has(Fault.udp_only):
             return _Reply(461)
-        session_id = request.headers.get("session", "").split(";")[0] or str(
-            secrets.randbelow(10**8)
-        )
+        session_id = request.session or str(secrets.randbelow(10**8))
         old = self.sessions.pop(session_id, None)
         if old is not None:
             old.close()
-        if tcp:
-            channels = _ints(r"interleaved=(\d+)(?:-(\d+))?", transport) or [0]
-            sender: Sender = TcpSender(self.writer, channels[0])
-            reply_transport = f"RTP/AVP/TCP;unicast;interleaved={channels[0]}-{channels[0] + 1}"
-        else:
-            ports = _ints(r"client_port=(\d+)(?:-(\d+))?", transport)
-            if not ports:
-                return _Reply(461)
-            peer = self.writer.get_extra_info("peername")[0]
-            udp = await open_udp(self.host, (peer, ports[0]), lambda: self._touch(session_id))
-            sender = udp
-            server_ports = "-".join(map(str, udp.server_ports))
-            client_ports = "-".join(map(str, ports))
-            reply_transport = (
-                f"RTP/AVP;unicast;client_port={client_ports};server_port={server_ports}"
-            )
+        opened = await self._open_transport(transport, tcp, session_id)
+        if opened is None:
+            return _Reply(461)
+        sender, reply_transport = opened
         self.sessions[session_id] = _Session(session_id, target, sender)
-        timeout = int(self.server.session_timeout)
-        return _Reply(
-            200, [("Transport", reply_transport), ("Session", f"{session_id};timeout={timeout}")]
-        )
+        session = f"{session_id};timeout={int(self.server.session_timeout)}"
+        return _Reply(200, [("Transport", reply_transport), ("Session", session)])
+
+    async def _open_transport(
+        self, transport: str, tcp: bool, session_id: str
+    ) -> tuple[Sender, str] | None:
+        """Where the session's RTP goes, and the Transport header that says so."""
+        if tcp:
+            channel = (_ints(r"interleaved=(\d+)(?:-(\d+))?", transport) or [0])[0]
+            return TcpSender(self.writer, channel), (
+                f"RTP/AVP/TCP;unicast;interleaved={channel}-{channel + 1}"
+            )
+        ports = _ints(r"client_port=(\d+)(?:-(\d+))?", transport)
+        if not ports:
+            return None
+        peer = self.writer.get_extra_info("peername")[0]
+        udp = await open_udp(self.host, (peer, ports[0]), lambda: self._touch(session_id))
+        client_ports = "-".join(map(str, ports))
+        server_ports = "-".join(map(str, udp.server_ports))
+        return udp, f"RTP/AVP;unicast;client_port={client_ports};server_port={server_ports}"
 
     async def _play(self, request: Request, target: Target, faults: FaultState) -> _Reply:
         session = self._session(request)
@@ -373,7 +375,7 @@ class _Connection:
         return _Reply(200, [("Session", session.id)])
 
     async def _teardown(self, request: Request, target: Target, faults: FaultState) -> _Reply:
-        session = self.sessions.pop(request.headers.get("session", "").split(";")[0], None)
+        session = self.sessions.pop(request.session, None)
         if session is not None:
             session.close()
         return _Reply(200)
@@ -385,9 +387,8 @@ class _Connection:
     _set_parameter = _get_parameter
 
     def _session(self, request: Request) -> _Session | None:
-        session_id = request.headers.get("session", "").split(";")[0]
-        self._touch(session_id)
-        return self.sessions.get(session_id)
+        self._touch(request.session)
+        return self.sessions.get(request.session)
 
     def _touch(self, session_id: str) -> None:
         """A request, RTCP or a NAT punch from the client keeps its session alive."""
