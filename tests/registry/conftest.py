@@ -20,9 +20,7 @@ import pytest
 from camhealth.camera_registry.store import Registry
 from camhealth.config import Settings
 from tests.conftest import require
-from tests.registry.builders import settings_for
-
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+from tests.registry.builders import admin_sql, settings_for
 
 
 def run_sync(coro: Coroutine[Any, Any, Any]) -> Any:
@@ -31,29 +29,21 @@ def run_sync(coro: Coroutine[Any, Any, Any]) -> Any:
         return pool.submit(asyncio.run, coro).result()
 
 
-async def _admin(sql: str, database: str = POSTGRES) -> None:
-    conn = await asyncpg.connect(database, timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     name = f"camhealth_test_{secrets.token_hex(6)}"
     try:
-        run_sync(_admin(f'CREATE DATABASE "{name}"'))
+        run_sync(admin_sql(f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError, TimeoutError):
         require(False, "PostgreSQL on 127.0.0.1:5432 (database test, user postgres)")
     yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    run_sync(_admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    run_sync(admin_sql(f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
 async def _empty_tables(url: str) -> None:
     # UndefinedTable: the test failed before anything was migrated.
     with contextlib.suppress(asyncpg.UndefinedTableError):
-        await _admin(
+        await admin_sql(
             "TRUNCATE areas, cameras, camera_credentials, camera_references CASCADE",
             url.replace("+asyncpg", ""),
         )

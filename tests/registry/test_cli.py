@@ -217,3 +217,17 @@ def test_no_command_ever_shows_a_password(cli: Invoke, files: Path, tmp_path: Pa
     unzipped = load_workbook(outputs[2]).active
     assert unzipped is not None
     assert not any(PASSWORD in str(cell.value) for row in unzipped.iter_rows() for cell in row)
+
+
+def test_credentials_from_a_secrets_file(cli: Invoke, files: Path) -> None:
+    cli("areas", "import", str(files / "areas.csv"))
+    (files / "secrets.yml").write_text(f'gate:\n  username: op\n  password: "{PASSWORD}"\n')
+    (files / "ref.csv").write_text("id,name,area_id,credential_ref\nc1,北门,zhan,gate\n")
+    imported = cli(
+        "cameras", "import", str(files / "ref.csv"), "--secrets", str(files / "secrets.yml")
+    )
+    assert imported.stdout == "cameras: 1 created, 0 updated, 0 unchanged, 0 removed\n"
+    assert cli("cameras", "show", "c1").stdout.endswith("credentials: stored (encrypted)\n")
+    no_file = cli("cameras", "import", str(files / "ref.csv"))
+    assert no_file.exit_code == 1
+    assert "row 2, column credential_ref: needs a secrets file (--secrets FILE)" in no_file.stderr

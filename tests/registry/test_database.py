@@ -1,3 +1,7 @@
+import asyncio
+import secrets
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, text
@@ -5,7 +9,7 @@ from sqlalchemy import Connection, text
 from camhealth.camera_registry.database import create_engine, migrate
 from camhealth.camera_registry.models import Base
 from camhealth.camera_registry.store import Registry, RegistryError
-from tests.registry.builders import settings_for
+from tests.registry.builders import admin_sql, settings_for
 
 REGISTRY_TABLES = {"areas", "cameras", "camera_credentials", "camera_references"}
 
@@ -56,3 +60,20 @@ async def test_an_unreachable_database_is_a_clear_error_without_its_password() -
         "cannot open the registry database postgresql+asyncpg://camhealth:***@"
     )
     assert "Sekr1t-pw" not in message
+
+
+@pytest.mark.postgres
+async def test_instances_starting_together_migrate_once(postgres_database: str) -> None:
+    # A database of its own: the session's one is migrated already.
+    url = postgres_database.rsplit("/", 1)[0] + f"/camhealth_race_{secrets.token_hex(4)}"
+    name = url.rsplit("/", 1)[1]
+    await admin_sql(f'CREATE DATABASE "{name}"')
+    try:
+        # Without the migration lock these block each other for good: bound the wait.
+        starts = asyncio.gather(*(Registry.open(settings_for(url)) for _ in range(4)))
+        opened = await asyncio.wait_for(starts, timeout=60)
+        for registry in opened:
+            assert await registry.list_areas() == []
+            await registry.close()
+    finally:
+        await admin_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
