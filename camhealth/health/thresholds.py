@@ -123,7 +123,7 @@ class QualityThresholds(BaseModel):
         description="scene_change also when the view moved by more than this share of the width.",
     )
     upscaled_ratio: float = Field(
-        0.06,
+        0.35,
         gt=0,
         description="upscaled evidence: detail in the finest octave relative to the next one "
         "below this means the picture was enlarged from a smaller one.",

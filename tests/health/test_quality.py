@@ -162,3 +162,18 @@ def test_a_diagnosis_is_a_frozen_value() -> None:
 def test_frames_that_are_not_pictures_are_refused(bad: np.ndarray) -> None:
     with pytest.raises(ValueError):
         run(bad)
+
+
+def test_an_sd_picture_enlarged_to_1080p_is_upscaled_evidence_not_a_fault() -> None:
+    sd = camera(photo(size=(704, 396)), sigma=2)
+    enlarged = jpeg(cv2.resize(sd, (1920, 1080), interpolation=cv2.INTER_CUBIC))
+    diagnosis = run(enlarged)
+    assert diagnosis.hd and diagnosis.upscaled and diagnosis.effective_width < 1920
+    assert diagnosis.faults == ()
+
+
+def test_a_picture_with_detail_at_every_pixel_is_not_upscaled() -> None:
+    rows = (["astronaut", "coffee", "chelsea"], ["rocket", "camera", "coffee"])
+    mosaic = np.vstack([np.hstack([photo(name, size=(640, 360)) for name in row]) for row in rows])
+    diagnosis = run(camera(mosaic))
+    assert not diagnosis.upscaled and diagnosis.effective_width == 1920
