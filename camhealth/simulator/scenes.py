@@ -65,7 +65,7 @@ FAULT_PRIORITY = (
 )
 assert set(FAULT_PRIORITY) == PICTURE_FAULTS
 
-VERSION = 2  # of the pictures: part of the clip cache's keys, bump it when drawing changes
+VERSION = 3  # of the pictures: part of the clip cache's keys, bump it when drawing changes
 GOP_SPACING_SECONDS = 61  # scene time between the starts of two encoded GOPs
 _DAY_START = datetime(2026, 3, 14, 9, 0, 0, tzinfo=UTC)
 _NIGHT_START = datetime(2026, 3, 14, 22, 30, 0, tzinfo=UTC)
@@ -155,29 +155,59 @@ def _noise_amplitude(view: View) -> int:
 _OBJECT_COLOURS = ((200, 30, 30), (240, 240, 235), (30, 60, 160), (20, 20, 20), (230, 190, 40))
 
 
+def _draw_car(image: Image, x: int, y: int, size: int, colour: tuple[int, int, int]) -> None:
+    """A car seen from the side: body, cabin with windows, two wheels."""
+    w, h = size, size * 2 // 5
+    line = max(1, size // 60)
+    cabin = np.array(
+        [
+            [x + w // 5, y],
+            [x + w // 4, y - h * 2 // 3],
+            [x + w * 3 // 4, y - h * 2 // 3],
+            [x + w * 17 // 20, y],
+        ]
+    )
+    cv2.fillPoly(image, [cabin], colour)
+    cv2.polylines(image, [cabin], True, (15, 15, 15), line)
+    glass = np.array(
+        [
+            [x + w * 3 // 10, y - line],
+            [x + w // 3, y - h // 2],
+            [x + w * 7 // 10, y - h // 2],
+            [x + w * 3 // 4, y - line],
+        ]
+    )
+    cv2.fillPoly(image, [glass], (95, 115, 135))
+    cv2.rectangle(image, (x, y), (x + w, y + h // 2), colour, -1)
+    cv2.rectangle(image, (x, y), (x + w, y + h // 2), (15, 15, 15), line)
+    for wheel in (x + w // 5, x + w * 4 // 5):
+        cv2.circle(image, (wheel, y + h // 2), h // 4 + 1, (20, 20, 20), -1)
+
+
+def _draw_pedestrian(image: Image, x: int, y: int, size: int, colour: tuple[int, int, int]) -> None:
+    """A walking person: head, coat, two legs."""
+    head = max(2, size // 8)
+    cv2.circle(image, (x, y - size + head), head, (200, 170, 140), -1)
+    cv2.rectangle(image, (x - head, y - size + 2 * head), (x + head, y - size // 3), colour, -1)
+    stride = size // 6
+    for foot in (x - stride, x + stride):
+        cv2.line(image, (x, y - size // 3), (foot, y), (40, 40, 50), max(1, head // 2))
+
+
 def _draw_objects(image: Image, scene: str, t: float) -> None:
     """Small vehicles and pedestrians crossing the lower half of the picture."""
     h, w = image.shape[:2]
     rng = np.random.default_rng(_seed(scene, "objects"))
     for k in range(5):
         pedestrian = k % 2 == 1
-        ow = int(w * (0.02 if pedestrian else 0.07))
-        oh = int(h * (0.09 if pedestrian else 0.06))
+        size = int(h * 0.1) if pedestrian else int(w * 0.08)
         speed = w * float(rng.uniform(0.01, 0.03) if pedestrian else rng.uniform(0.05, 0.12))
         direction = 1 if k % 3 else -1
-        x = int((float(rng.uniform(0, w)) + direction * speed * t) % (w + ow)) - ow
-        y = int(h * float(rng.uniform(0.55, 0.9)))
+        x = int((float(rng.uniform(0, w)) + direction * speed * t) % (w + size)) - size // 2
+        y = int(h * float(rng.uniform(0.6, 0.92)))
         colour = _OBJECT_COLOURS[k % len(_OBJECT_COLOURS)]
-        cv2.rectangle(image, (x, y), (x + ow, y + oh), colour, thickness=-1)
-        cv2.rectangle(image, (x, y), (x + ow, y + oh), (10, 10, 10), thickness=max(1, w // 640))
-        if not pedestrian:  # a windscreen makes a car read as a car
-            cv2.rectangle(
-                image,
-                (x + ow // 4, y + oh // 8),
-                (x + ow * 3 // 4, y + oh // 3),
-                (90, 110, 130),
-                -1,
-            )
+        draw = _draw_pedestrian if pedestrian else _draw_car
+        draw(image, x, y, size, colour)
 
 
 def _night(image: Image) -> Image:
