@@ -43,6 +43,7 @@ from camhealth.exporter.metrics import (
 )
 from camhealth.exporter.replies import InvalidInput, error_response
 from camhealth.exporter.services import SERVICES, Services, SnapshotSource
+from camhealth.exporter.web import setup_console
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ def build_app(
     app.router.add_get("/metrics", metrics)
     auth.add_routes(app)
     api.add_routes(app)
+    setup_console(app)
     return app
 
 
