@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from camhealth.exporter.web import setup_console
 from tests.exporter.conftest import Source
 from tests.exporter.console_helpers import JPEG, csrf_in, form_login, history
 
@@ -14,7 +13,7 @@ from tests.exporter.console_helpers import JPEG, csrf_in, form_login, history
 @pytest.fixture
 async def console(start, source, accounts):
     """A client of the exporter with the console and a history, vera logged in."""
-    client = await start(source, accounts=accounts, history=history(), setup=setup_console)
+    client = await start(source, accounts=accounts, history=history())
     await form_login(client, "vera")
     return client
 
@@ -33,7 +32,7 @@ def cameras_listed(html: str) -> list[str]:
 
 
 async def test_every_page_and_picture_needs_a_login(start, source, accounts):
-    client = await start(source, accounts=accounts, history=history(), setup=setup_console)
+    client = await start(source, accounts=accounts, history=history())
     for path in (
         "/",
         "/maintenance",
@@ -52,7 +51,7 @@ async def test_every_page_and_picture_needs_a_login(start, source, accounts):
 
 
 async def test_the_login_form_refuses_a_forged_token_and_a_wrong_password(start, source, accounts):
-    client = await start(source, accounts=accounts, setup=setup_console)
+    client = await start(source, accounts=accounts)
     forged = await client.post(
         "/login", data={"csrf_token": "forged", "name": "vera", "password": "viewer-password-1"}
     )
@@ -68,7 +67,7 @@ async def test_the_login_form_refuses_a_forged_token_and_a_wrong_password(start,
 
 
 async def test_login_goes_back_to_a_local_page_only(start, source, accounts):
-    client = await start(source, accounts=accounts, setup=setup_console)
+    client = await start(source, accounts=accounts)
     token = csrf_in(await (await client.get("/login")).text())
     response = await client.post(
         "/login",
@@ -139,7 +138,7 @@ async def test_overview_shows_each_indicator_its_stars_districts_and_trend(conso
 
 
 async def test_overview_without_history_says_there_is_no_trend_yet(start, source, accounts):
-    client = await start(source, accounts=accounts, setup=setup_console)
+    client = await start(source, accounts=accounts)
     await form_login(client, "vera")
     html = await page(client, "/")
     assert "trend: not enough history yet" in html and "<polyline" not in html
@@ -147,7 +146,7 @@ async def test_overview_without_history_says_there_is_no_trend_yet(start, source
 
 
 async def test_before_the_first_snapshot_pages_say_so(start, accounts):
-    client = await start(Source(None), accounts=accounts, setup=setup_console)
+    client = await start(Source(None), accounts=accounts)
     await form_login(client, "vera")
     response = await client.get("/maintenance", headers={"Accept-Language": "en"})
     assert response.status == 503 and "No snapshot yet" in await response.text()

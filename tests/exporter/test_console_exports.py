@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from camhealth.exporter.web import exports, setup_console
+from camhealth.exporter.web import exports
 from camhealth.exporter.web.i18n import Translator, from_accept_language
 from camhealth.exporter.web.listing import Row
 from tests.exporter.console_helpers import form_login
@@ -18,7 +18,7 @@ from tests.exporter.console_helpers import form_login
 
 @pytest.fixture
 async def console(start, source, accounts):
-    client = await start(source, accounts=accounts, setup=setup_console)
+    client = await start(source, accounts=accounts)
     await form_login(client, "vera")
     return client
 
