@@ -35,10 +35,16 @@ def load_scene(name: str) -> Image:
     return cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
 
 
+# A camera's picture keeps detail down to its analysis scale (480 pixels wide); a window of a
+# photograph narrower than this would be an enlarged, soft picture, not a sharp healthy one.
+MIN_WINDOW = 440
+
+
 def view(scene: Image, rng: np.random.Generator, size: tuple[int, int], zoom: float = 0.8) -> Image:
     """A 16:9 window of the scene (covering ``zoom`` of its width), scaled to ``size``."""
     height, width = scene.shape[:2]
-    w = min(width, int(height * 16 / 9)) * zoom
+    widest = min(width, int(height * 16 / 9))
+    w = max(widest * zoom, min(widest, MIN_WINDOW))
     h = w * 9 / 16
     x = rng.uniform(0, width - w)
     y = rng.uniform(0, height - h)

@@ -242,6 +242,7 @@ def _spectral_peak(grey: U8) -> float:
     three bins away.  Straight scene edges make lines through the spectrum instead, whose
     neighbours along the line are as strong, so they score low; averaging the spectra of three
     crops evens out the random ups and downs of a natural picture's spectrum, not a sinusoid.
+    A peak whose second harmonic is a peak too is a repeating scene, and counts less.
     """
     side = min(256, grey.shape[0], grey.shape[1]) // 2 * 2
     y = (grey.shape[0] - side) // 2
@@ -260,8 +261,13 @@ def _spectral_peak(grey: U8) -> float:
     fy = np.abs(np.arange(side) - side // 2)[:, None]
     fx = np.arange(log_power.shape[1])[None, :]
     away_from_dc = np.hypot(fx, fy) >= 6
-    peak = (log_power - neighbours)[away_from_dc & (fx < log_power.shape[1] - 3)]
-    return float(peak.max()) if peak.size else 0.0
+    peakness = np.where(away_from_dc & (fx < log_power.shape[1] - 3), log_power - neighbours, 0.0)
+    row, column = np.unravel_index(int(np.argmax(peakness)), peakness.shape)
+    # A repeating scene (bricks, tiles, a fence) has harmonics; interference is a sinusoid.
+    ky, kx = 2 * (int(row) - side // 2) + side // 2, 2 * int(column)
+    harmonic = peakness[max(ky - 1, 0) : ky + 2, max(kx - 1, 0) : kx + 2]
+    echo = float(harmonic.max()) if harmonic.size else 0.0
+    return float(peakness[row, column]) - max(0.0, echo - 1.0)
 
 
 def finest_octave_ratio(v: Views) -> Measure:
