@@ -10,6 +10,7 @@ import base64
 import hashlib
 import os
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
@@ -51,7 +52,7 @@ class Authenticator:
 
     def __init__(self, credentials: Credentials, challenge: Challenge) -> None:
         self._credentials = credentials
-        self._challenge = challenge
+        self.challenge = challenge
         self._count = 0
 
     @classmethod
@@ -72,13 +73,13 @@ class Authenticator:
     def header(self, method: str, uri: str) -> str:
         user = self._credentials.username or ""
         password = self._credentials.password or ""
-        if self._challenge.scheme == "basic":
+        if self.challenge.scheme == "basic":
             token = base64.b64encode(f"{user}:{password}".encode()).decode()
             return f"Basic {token}"
         return self._digest(method, uri, user, password)
 
     def _digest(self, method: str, uri: str, user: str, password: str) -> str:
-        p = self._challenge.params
+        p = self.challenge.params
         algorithm = p.get("algorithm", "MD5").upper()
 
         def h(text: str) -> str:
@@ -103,3 +104,33 @@ class Authenticator:
         unquoted = {"qop", "nc", "algorithm"}
         parts = [f"{k}={v}" if k in unquoted else f'{k}="{v}"' for k, v in fields.items()]
         return "Digest " + ", ".join(parts)
+
+
+class ChallengeCache:
+    """The last challenge each camera accepted our login for, keyed by (host:port, username).
+
+    With it a probe sends its credentials with the first request instead of after a 401: one
+    round trip less per probe. Only accepted challenges are kept and any 401 drops the entry,
+    so a wrong password still costs exactly one failed login per probe. Bounded: the oldest
+    entries go first.
+    """
+
+    def __init__(self, size: int = 100_000) -> None:
+        self._size = size
+        self._challenges: OrderedDict[tuple[str, str], Challenge] = OrderedDict()
+
+    def authenticator(self, key: tuple[str, str], credentials: Credentials) -> Authenticator | None:
+        challenge = self._challenges.get(key)
+        return Authenticator(credentials, challenge) if challenge and credentials.present else None
+
+    def remember(self, key: tuple[str, str], challenge: Challenge) -> None:
+        self._challenges[key] = challenge
+        self._challenges.move_to_end(key)
+        if len(self._challenges) > self._size:
+            self._challenges.popitem(last=False)
+
+    def forget(self, key: tuple[str, str]) -> None:
+        self._challenges.pop(key, None)
+
+
+CHALLENGES = ChallengeCache()

@@ -18,7 +18,7 @@ import asyncio
 import re
 from urllib.parse import urlsplit
 
-from camhealth.probes.auth import Authenticator, Credentials
+from camhealth.probes.auth import CHALLENGES, Authenticator, Credentials
 from camhealth.probes.media import InterleavedSource, RtpSource, UdpSource
 from camhealth.probes.results import FailureCode, ProbeError, ProbeKind, ProbeResult
 from camhealth.probes.sdp import VideoTrack, parse_sdp
@@ -45,7 +45,9 @@ class RtspClient:
         self.reader = reader
         self._writer = writer
         self._credentials = credentials
-        self._auth: Authenticator | None = None
+        self._key = (urlsplit(url).netloc, credentials.username or "")
+        self._auth = CHALLENGES.authenticator(self._key, credentials)
+        self._challenged = False
         self._cseq = 0
         self.session: str | None = None
 
@@ -62,16 +64,23 @@ class RtspClient:
     async def send(self, method: str, url: str, headers: dict[str, str] | None = None) -> Response:
         """Send ``method`` and return its reply, whatever the status except 401.
 
-        A 401 is answered once with credentials; a 401 after that is ``auth_failed``.
+        The first 401 of a connection is answered once with credentials for its challenge; a
+        401 after that is ``auth_failed``. A camera's last accepted challenge is remembered
+        (:data:`CHALLENGES`), so later probes authenticate without the 401 round trip.
         """
         response = await self._exchange(method, url, headers or {})
-        if response.status == 401 and self._auth is None and self._credentials.present:
+        if response.status == 401 and not self._challenged and self._credentials.present:
+            self._challenged = True
+            CHALLENGES.forget(self._key)
             self._auth = Authenticator.choose(self._credentials, response.all("www-authenticate"))
             if self._auth is not None:
                 response = await self._exchange(method, url, headers or {})
         if response.status == 401:
+            CHALLENGES.forget(self._key)
             refused = "credentials refused" if self._auth else "the camera demands credentials"
             raise ProbeError(FailureCode.auth_failed, f"{method}: {refused} (401)")
+        if self._auth is not None:
+            CHALLENGES.remember(self._key, self._auth.challenge)
         return response
 
     async def request(

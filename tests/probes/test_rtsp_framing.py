@@ -34,13 +34,15 @@ async def probe(url: str, creds: Credentials = CREDS, seconds: float = 2.0) -> P
     return await probe_rtsp(Target(url, creds, seconds, name="cam-1"))
 
 
-def digest_valid(header: str, method: str, realm: str, nonce: str) -> bool:
+def digest_valid(
+    header: str, method: str, realm: str, nonce: str, password: str = PASSWORD
+) -> bool:
     fields = dict(re.findall(r'(\w+)="?([^",]*)"?', header.removeprefix("Digest ")))
 
     def h(text: str) -> str:
         return hashlib.md5(text.encode()).hexdigest()
 
-    ha1 = h(f"admin:{realm}:{PASSWORD}")
+    ha1 = h(f"admin:{realm}:{password}")
     ha2 = h(f"{method}:{fields['uri']}")
     if "qop" in fields:
         expected = h(f"{ha1}:{nonce}:{fields['nc']}:{fields['cnonce']}:auth:{ha2}")
@@ -178,3 +180,28 @@ async def test_fuzzed_replies_give_a_failure_code(data: bytes, describe_only: bo
     async with scripted_server(reply) as server:
         result = await probe(server.url, seconds=0.2)
     assert result.failure is not None or result.stream is not None
+
+
+async def test_accepted_challenge_is_reused_and_dropped_on_401() -> None:
+    password = {"now": PASSWORD}
+
+    async def reply(line: str, headers: dict[str, str]) -> bytes:
+        method = line.split()[0]
+        auth = headers.get("authorization", "")
+        if not auth or not digest_valid(auth, method, "cam", "n1", password["now"]):
+            challenge = 'WWW-Authenticate: Digest realm="cam", nonce="n1"'
+            return f"RTSP/1.0 401 Unauthorized\r\n{challenge}\r\n\r\n".encode()
+        return ok(headers, h264_sdp() if method == "DESCRIBE" else b"")
+
+    async with scripted_server(reply) as server:
+        assert (await probe(server.url)).ok
+        first = len(server.requests)
+        assert (await probe(server.url)).ok
+        assert len(server.requests) - first == 2  # OPTIONS and DESCRIBE, no 401 round trip
+        password["now"] = "changed-on-the-camera"
+        before = len(server.requests)
+        assert (await probe(server.url)).failure == FailureCode.auth_failed
+        assert len(server.requests) - before == 2  # the remembered login, one fresh retry
+        before = len(server.requests)
+        assert (await probe(server.url)).failure == FailureCode.auth_failed
+        assert len(server.requests) - before == 2  # forgotten: no login, one login
