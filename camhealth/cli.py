@@ -8,7 +8,18 @@ from typing import Annotated
 import typer
 
 from camhealth import __version__
-from camhealth.commands import areas, cameras, config_cmd, demo, keys, probe, run, simulate, users
+from camhealth.commands import (
+    areas,
+    cameras,
+    config_cmd,
+    demo,
+    keys,
+    probe,
+    report,
+    run,
+    simulate,
+    users,
+)
 from camhealth.commands.analyze import analyze
 from camhealth.commands.context import AppContext
 from camhealth.commands.reference import app as reference_app
@@ -29,6 +40,7 @@ app.add_typer(keys.app, name="keys")
 app.command()(simulate.simulate)
 app.command()(probe.probe)
 app.command()(run.run)
+app.command()(report.report)
 app.add_typer(users.app, name="users")
 app.command()(analyze)
 app.add_typer(reference_app, name="reference")

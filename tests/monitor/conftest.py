@@ -14,8 +14,8 @@ from camhealth.camera_registry.store import Registry
 from camhealth.config import Settings
 from camhealth.monitor.store import MonitorStore
 from tests.monitor.city import SmallCity, small_city
-from tests.registry.builders import settings_for
-from tests.registry.conftest import _admin, postgres_database, run_sync
+from tests.registry.builders import admin_sql, settings_for
+from tests.registry.conftest import postgres_database, run_sync
 
 __all__ = ["postgres_database"]
 TABLES = (
@@ -37,7 +37,7 @@ FAST = {
 
 async def _empty(url: str) -> None:
     with contextlib.suppress(asyncpg.UndefinedTableError):
-        await _admin(f"TRUNCATE {TABLES}", url.replace("+asyncpg", ""))
+        await admin_sql(f"TRUNCATE {TABLES} CASCADE", url.replace("+asyncpg", ""))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
