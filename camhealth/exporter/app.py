@@ -32,7 +32,7 @@ from aiohttp.typedefs import Middleware
 
 from camhealth.camera_registry.store import Registry
 from camhealth.config import ExporterConfig, Settings
-from camhealth.exporter import api, auth
+from camhealth.exporter import api, auth, openapi
 from camhealth.exporter.accounts import Accounts
 from camhealth.exporter.history import HistoryStore
 from camhealth.exporter.metrics import (
@@ -76,6 +76,7 @@ def build_app(
     auth.add_routes(app)
     api.add_routes(app)
     setup_console(app)
+    openapi.add_route(app)
     return app
 
 

@@ -1,98 +1,74 @@
 """What the API reads besides the Snapshot: events, the indicators over time, evidence pictures.
 
-``HistoryStore`` is the interface the monitor's store offers the exporter (``build_app(...,
-history=...)``); ``MemoryHistory`` is a complete in-memory one, for a monitor without a
-database and for the tests.  Picture names are checked here, once, for every store:
-``picture_name`` refuses anything but ``folder/name.jpg`` made of safe characters, so a name
-from a URL can never walk out of where pictures are kept.
+``HistoryStore`` is the part of the monitor's store (``camhealth.monitor.store.MonitorStore``)
+the API uses, so the monitor's store is passed as is: ``build_app(..., history=store)``.
+``MemoryHistory`` is a complete in-memory one, for the tests and a monitor without a database.
+
+An evidence picture is named by the reference its event carries (``Evidence.snapshot``):
+``CAMERA_ID@ISO-TIME``.  ``picture_ref`` refuses any other shape before a store sees it, so a
+name from a URL can never reach a file path or a query as something else.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import insort
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from camhealth.health.events import Event, EventKind
-from camhealth.health.indicators import ScopeIndicators
+from camhealth.camera_registry.records import ID_PATTERN
+from camhealth.health.events import Event
 
-_PICTURE = re.compile(r"^(?:[A-Za-z0-9_\-]{1,64}/){0,3}[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,127}\.jpg$")
-
-
-def picture_name(name: str) -> str | None:
-    """``name`` if it is a safe relative picture name (no ``..``, no absolute path), else None."""
-    if not _PICTURE.fullmatch(name) or ".." in name:
-        return None
-    return name
+_REF = re.compile(ID_PATTERN.removesuffix("$") + r"@[0-9][0-9T:.+\-]{9,39}$")
 
 
-@dataclass(frozen=True)
-class EventQuery:
-    camera: str | None = None
-    kind: EventKind | None = None
-    since: datetime | None = None  # events decided at or after
-    until: datetime | None = None  # events decided before
-    limit: int = 100
+def picture_ref(name: str) -> str | None:
+    """``name`` if it has the shape of an evidence reference, else None."""
+    return name if _REF.fullmatch(name) and ".." not in name else None
 
 
 class HistoryStore(Protocol):
-    async def events(self, query: EventQuery) -> Sequence[Event]:
-        """Matching events, newest first, at most ``query.limit``."""
+    async def events(
+        self, start: datetime | None = None, end: datetime | None = None, camera: str | None = None
+    ) -> list[Event]:
+        """Events decided in [start, end), oldest first."""
         ...
 
-    async def indicator_history(
-        self, start: datetime, end: datetime
-    ) -> Sequence[tuple[datetime, ScopeIndicators]]:
-        """The city's recorded indicators in [start, end), oldest first, with the last record
-        before ``start`` (it holds at ``start``)."""
+    async def history(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Indicator samples in [start, end) plus the last one before ``start``, oldest first:
+        rows of ``at``, ``district`` ("" = city), ``indicator``, ``numerator``, ``denominator``."""
         ...
 
-    async def picture(self, name: str) -> bytes | None:
-        """The JPEG stored under ``name`` (already checked by ``picture_name``), or None."""
+    async def evidence(self, refs: Iterable[str]) -> dict[str, bytes]:
+        """The JPEG of each reference that is stored."""
         ...
 
 
 @dataclass
 class MemoryHistory:
-    """A HistoryStore in memory: what a monitor without a database keeps."""
+    """A HistoryStore in memory."""
 
-    _events: list[Event] = field(default_factory=list)
-    _indicators: list[tuple[datetime, ScopeIndicators]] = field(default_factory=list)
-    _pictures: dict[str, bytes] = field(default_factory=dict)
+    events_kept: list[Event] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    pictures: dict[str, bytes] = field(default_factory=dict)
 
-    def add_events(self, events: Sequence[Event]) -> None:
-        for event in events:
-            insort(self._events, event, key=lambda e: e.at)
+    async def events(
+        self, start: datetime | None = None, end: datetime | None = None, camera: str | None = None
+    ) -> list[Event]:
+        return [
+            e
+            for e in sorted(self.events_kept, key=lambda e: e.at)
+            if (start is None or e.at >= start)
+            and (end is None or e.at < end)
+            and (camera is None or e.camera == camera)
+        ]
 
-    def add_indicators(self, at: datetime, city: ScopeIndicators) -> None:
-        insort(self._indicators, (at, city), key=lambda item: item[0])
+    async def history(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        rows = sorted(self.rows, key=lambda row: row["at"])
+        before = [row["at"] for row in rows if row["at"] < start]
+        first = before[-1] if before else start
+        return [row for row in rows if first <= row["at"] < end]
 
-    def add_picture(self, name: str, jpeg: bytes) -> None:
-        if picture_name(name) is None:
-            raise ValueError("not a safe picture name")
-        self._pictures[name] = jpeg
-
-    async def events(self, query: EventQuery) -> Sequence[Event]:
-        found = [e for e in reversed(self._events) if _matches(e, query)]
-        return found[: query.limit]
-
-    async def indicator_history(
-        self, start: datetime, end: datetime
-    ) -> Sequence[tuple[datetime, ScopeIndicators]]:
-        before = [item for item in self._indicators if item[0] < start][-1:]
-        return before + [item for item in self._indicators if start <= item[0] < end]
-
-    async def picture(self, name: str) -> bytes | None:
-        return self._pictures.get(name)
-
-
-def _matches(event: Event, query: EventQuery) -> bool:
-    return (
-        (query.camera is None or event.camera == query.camera)
-        and (query.kind is None or event.kind is query.kind)
-        and (query.since is None or event.at >= query.since)
-        and (query.until is None or event.at < query.until)
-    )
+    async def evidence(self, refs: Iterable[str]) -> dict[str, bytes]:
+        return {ref: self.pictures[ref] for ref in refs if ref in self.pictures}

@@ -10,12 +10,15 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from argon2 import PasswordHasher
+from cryptography.fernet import Fernet
 
+from camhealth.camera_registry.store import Registry
 from camhealth.config import Settings
 from camhealth.exporter.accounts import Accounts, Role
 from camhealth.exporter.app import build_app
 from camhealth.health.snapshot import Snapshot
 from tests.exporter.city import snapshot
+from tests.exporter.world import World, fill_registry, memory_history
 
 
 class Source:
@@ -28,8 +31,14 @@ class Source:
         return self.current
 
 
+KEY = Fernet.generate_key().decode()
+
+
 def settings_for(tmp_path: Path, **sections: Any) -> Settings:
-    data: dict[str, Any] = {"database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'ch.db'}"}}
+    data: dict[str, Any] = {
+        "database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'ch.db'}"},
+        "credentials": {"key": KEY},
+    }
     data.update(sections)
     return Settings.model_validate(data)
 
@@ -87,3 +96,17 @@ async def log_in(client: TestClient, name: str) -> str:  # type: ignore[type-arg
     response = await client.post("/api/v1/login", json={"name": name, "password": PASSWORDS[name]})
     assert response.status == 200, await response.text()
     return str((await response.json())["csrf_token"])
+
+
+@pytest.fixture
+async def world(
+    tmp_path: Path, start: Start, source: Source, accounts: Accounts
+) -> AsyncIterator[World]:
+    """The city's exporter with a registry, a history and users vera, otto and ada."""
+    registry = await Registry.open(settings_for(tmp_path))
+    await fill_registry(registry)
+    history = memory_history()
+    client = await start(source, accounts=accounts, registry=registry, history=history)
+    tokens = {name: await accounts.create_token(name) for name in PASSWORDS}
+    yield World(client, accounts, registry, history, tokens)
+    await registry.close()
