@@ -9,6 +9,7 @@ neither), flattest blocks for noise (texture is not noise).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import cv2
@@ -246,28 +247,36 @@ def _spectral_peak(grey: U8) -> float:
     """
     side = min(256, grey.shape[0], grey.shape[1]) // 2 * 2
     y = (grey.shape[0] - side) // 2
-    window = cv2.createHanningWindow((side, side), cv2.CV_32F)
+    window, searched = _spectrum_constants(side)
     power = np.zeros((side, side // 2 + 1), np.float32)
     for x in sorted({0, (grey.shape[1] - side) // 2, grey.shape[1] - side}):
         crop = grey[y : y + side, x : x + side].astype(np.float32)
         crop = (crop - cv2.blur(crop, (15, 15))) * window
         halves = cv2.dft(crop, flags=cv2.DFT_COMPLEX_OUTPUT)[:, : side // 2 + 1]
         power += halves[..., 0] ** 2 + halves[..., 1] ** 2
-    log_power = np.log(np.fft.fftshift(power, axes=0) + 1e-3).astype(np.float32)
-    # Neighbours three bins away: past the main lobe of the Hann window, even off-bin.
-    ring = np.ones((7, 7), np.uint8)
-    ring[1:6, 1:6] = 0
-    neighbours = cv2.dilate(log_power, ring, borderType=cv2.BORDER_REFLECT)
-    fy = np.abs(np.arange(side) - side // 2)[:, None]
-    fx = np.arange(log_power.shape[1])[None, :]
-    away_from_dc = np.hypot(fx, fy) >= 6
-    peakness = np.where(away_from_dc & (fx < log_power.shape[1] - 3), log_power - neighbours, 0.0)
+    log_power = cv2.log(np.fft.fftshift(power, axes=0) + 1e-3)
+    neighbours = cv2.dilate(log_power, RING, borderType=cv2.BORDER_REFLECT)
+    peakness = np.where(searched, log_power - neighbours, 0.0)
     row, column = np.unravel_index(int(np.argmax(peakness)), peakness.shape)
     # A repeating scene (bricks, tiles, a fence) has harmonics; interference is a sinusoid.
     ky, kx = 2 * (int(row) - side // 2) + side // 2, 2 * int(column)
     harmonic = peakness[max(ky - 1, 0) : ky + 2, max(kx - 1, 0) : kx + 2]
     echo = float(harmonic.max()) if harmonic.size else 0.0
     return float(peakness[row, column]) - max(0.0, echo - 1.0)
+
+
+# Neighbours three bins away: past the main lobe of the Hann window, even off-bin.
+RING = np.ones((7, 7), np.uint8)
+RING[1:6, 1:6] = 0
+
+
+@lru_cache(maxsize=4)
+def _spectrum_constants(side: int) -> tuple[F32, Mask]:
+    """The Hann window, and the bins searched: away from DC and from the last columns."""
+    fy = np.abs(np.arange(side) - side // 2)[:, None]
+    fx = np.arange(side // 2 + 1)[None, :]
+    searched = (np.hypot(fx, fy) >= 6) & (fx < side // 2 - 2)
+    return np.asarray(cv2.createHanningWindow((side, side), cv2.CV_32F), np.float32), searched
 
 
 def finest_octave_ratio(v: Views) -> Measure:
