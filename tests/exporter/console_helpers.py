@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import cv2
+import numpy as np
 from aiohttp.test_utils import TestClient
 
 from camhealth.exporter.history import MemoryHistory
@@ -18,8 +20,8 @@ from camhealth.probes.results import FailureCode, ProbeKind
 from tests.exporter.city import T0
 from tests.exporter.conftest import PASSWORDS
 
-# Not a real JPEG: the console passes the bytes through, it never decodes them.
-JPEG = b"\xff\xd8\xff\xe0 stand-in picture \xff\xd9"
+# A real (small, grey) JPEG: the browser test's page must be able to show it.
+JPEG = cv2.imencode(".jpg", np.full((90, 160, 3), 128, np.uint8))[1].tobytes()
 
 
 def _event(camera: str, kind: EventKind, hours_ago: float, **kw: object) -> Event:

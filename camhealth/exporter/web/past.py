@@ -13,6 +13,8 @@ from typing import Any
 from camhealth.exporter.history import HistoryStore
 from camhealth.health.events import Event
 from camhealth.health.indicators import Indicator
+from camhealth.health.snapshot import Snapshot
+from camhealth.health.state import Confirmed
 from camhealth.health.timeline import Period, intact_changes, segments
 
 TREND_DAYS = 7
@@ -30,20 +32,26 @@ class Trend:
     last: float
 
 
-async def trends(history: HistoryStore | None, now: datetime) -> list[Trend]:
-    """Every indicator with at least two recorded points; [] when there is no history yet."""
+async def trends(history: HistoryStore | None, snapshot: Snapshot) -> list[Trend]:
+    """Each indicator's recorded city ratios, ending with the Snapshot's; an indicator needs
+    at least one recorded point besides the present to have a trend ([] without history)."""
     if history is None:
         return []
+    now = snapshot.made_at
     start = now - timedelta(days=TREND_DAYS)
     series: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
     for row in await history.history(start, now):
         if row["district"] == "" and row["denominator"]:
             series[row["indicator"]].append((row["at"], row["numerator"] / row["denominator"]))
-    return [
-        _trend(Indicator(name), points, start, now)
-        for name, points in sorted(series.items())
-        if name in Indicator.__members__ and len(points) >= 2
-    ]
+    found = []
+    for indicator in Indicator:
+        points = series.get(indicator.value, [])
+        current = snapshot.indicators.city.rate(indicator).ratio
+        if current is not None:
+            points.append((now, current))
+        if len(points) >= 2:
+            found.append(_trend(indicator, points, start, now))
+    return found
 
 
 def _trend(
@@ -73,11 +81,17 @@ class Stretch:
     end: datetime
 
 
-def timeline(events: Sequence[Event], now: datetime) -> list[Stretch]:
-    """The intact status over the last 24 hours; a stretch before any event is unknown."""
+def timeline(events: Sequence[Event], now: datetime, current: Confirmed) -> list[Stretch]:
+    """The intact status over the last 24 hours; a stretch before any event is unknown.
+
+    ``current`` (the state's intact status) closes it, so events pruned or not yet stored
+    leave the present right.
+    """
     period = Period(now - TIMELINE, now)
     # Unknown from the beginning of time until the first change we know of.
     changes: list[tuple[datetime, bool | None]] = [(_DAWN, None), *intact_changes(events)]
+    if current.since is not None:
+        changes.append((current.since, current.value))
     return [
         Stretch(
             part.value,

@@ -6,6 +6,7 @@ page says so (503) instead of showing zeros.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +18,7 @@ from camhealth.exporter.web.listing import Filters, choices, maintenance_rows
 from camhealth.exporter.web.past import as_rows, camera_events, timeline, trends
 from camhealth.exporter.web.render import CONSOLE, render, translator
 from camhealth.health.indicators import Indicator
-from camhealth.health.snapshot import Snapshot
+from camhealth.health.snapshot import CameraEntry, Snapshot
 
 PAGE_SIZE = 100
 LEVELS = (80, 90, 100)  # the 3-, 4- and 5-star lines
@@ -44,7 +45,7 @@ async def overview(request: web.Request) -> web.Response:
         report=snapshot.indicators,
         indicators=list(Indicator),
         levels=LEVELS,
-        trends=await trends(history, snapshot.made_at),
+        trends=await trends(history, snapshot),
     )
 
 
@@ -136,11 +137,24 @@ async def camera_page(request: web.Request) -> web.Response:
         snapshot=snapshot,
         entry=entry,
         state=entry.state,
-        statuses=("online", "stream", "hd", "networked", "intact", "maintenance"),
-        timeline=timeline(events or [], snapshot.made_at),
+        statuses=_statuses(entry),
+        timeline=timeline(events or [], snapshot.made_at, entry.state.intact),
         events=None if events is None else as_rows(events),
         has_reference=services.registry is not None,
     )
+
+
+_STATE_STATUSES = ("online", "stream", "hd", "networked", "intact")
+
+
+def _statuses(entry: CameraEntry) -> list[tuple[str, bool | None, datetime | None]]:
+    """(name, value, since) of each status; the maintenance window is the registry's, now."""
+    found: list[tuple[str, bool | None, datetime | None]] = [
+        (name, getattr(entry.state, name).value, getattr(entry.state, name).since)
+        for name in _STATE_STATUSES
+    ]
+    window = entry.record.maintenance_start if entry.muted else None
+    return [*found, ("maintenance", entry.muted, window)]
 
 
 async def areas(request: web.Request) -> web.Response:
