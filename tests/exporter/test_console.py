@@ -6,8 +6,12 @@ import re
 
 import pytest
 
-from tests.exporter.conftest import Source
+from camhealth.camera_registry.store import Registry
+from tests.exporter.city import AREAS, T0
+from tests.exporter.conftest import Source, settings_for
 from tests.exporter.console_helpers import JPEG, csrf_in, form_login, history
+from tests.health.city import camera
+from tests.registry.builders import rows
 
 
 @pytest.fixture
@@ -228,3 +232,23 @@ async def test_areas_page_says_which_areas_lack_coverage_and_why(console, source
             assert f'class="reason {item.reason}"' in html
     assert 'data-area="empty"' in html and "no camera in the registry" in html
     assert "登记中没有摄像机" in await page(console, "/areas", "zh")
+
+
+async def test_the_camera_page_shows_the_reference_picture_from_the_registry(
+    start, source, accounts, tmp_path
+):
+    registry = await Registry.open(settings_for(tmp_path))
+    try:
+        await registry.apply_areas(rows(*AREAS))
+        await registry.apply_cameras(rows(camera("station-01", "station")))
+        await registry.set_reference("station-01", JPEG, T0)
+        client = await start(source, accounts=accounts, registry=registry)
+        await form_login(client, "vera")
+        html = await page(client, "/cameras/station-01")
+        assert '<img src="/pictures/station-01/reference.jpg"' in html
+        assert "No history store: events are not available." in html
+        reference = await client.get("/pictures/station-01/reference.jpg")
+        assert reference.status == 200 and await reference.read() == JPEG
+        assert (await client.get("/pictures/square-01/reference.jpg")).status == 404
+    finally:
+        await registry.close()
