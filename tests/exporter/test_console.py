@@ -7,6 +7,7 @@ import re
 import pytest
 
 from camhealth.camera_registry.store import Registry
+from camhealth.health.snapshot import Snapshot, build_snapshot
 from tests.exporter.city import AREAS, T0
 from tests.exporter.conftest import Source, settings_for
 from tests.exporter.console_helpers import JPEG, csrf_in, form_login, history
@@ -195,6 +196,7 @@ async def test_the_printable_work_list_has_the_filtered_rows(console):
     html = await page(console, "/maintenance/print?district=城厢街道", "zh")
     assert "维修工单" in html and "station-02" in html and "depot-01" not in html
     assert 'id="print"' in html
+    assert '<p class="applied">街道: 城厢街道</p>' in html  # the crew sees what it was given
 
 
 # -- camera page ----------------------------------------------------------------------------
@@ -252,3 +254,30 @@ async def test_the_camera_page_shows_the_reference_picture_from_the_registry(
         assert (await client.get("/pictures/square-01/reference.jpg")).status == 404
     finally:
         await registry.close()
+
+
+def crowded_city(count: int, name: str = "cam") -> Snapshot:
+    """``count`` never-probed cameras (so all on the maintenance list) in one key area."""
+    cameras = [
+        camera(f"c{n:04d}", "station").model_copy(update={"name": name}) for n in range(count)
+    ]
+    return build_snapshot(T0, AREAS, cameras, {})
+
+
+async def test_long_lists_come_in_pages(console, source):
+    source.current = crowded_city(250)
+    first = cameras_listed(await page(console, "/maintenance?sort=camera"))
+    last = cameras_listed(await page(console, "/maintenance?sort=camera&page=3"))
+    assert len(first) == 100 and first[0] == "c0000"
+    assert last == [f"c{n:04d}" for n in range(200, 250)]
+    assert cameras_listed(await page(console, "/maintenance?sort=camera&page=99")) == last
+    assert cameras_listed(await page(console, "/maintenance?page=x")) == first
+    exported = await (await console.get("/maintenance.csv")).read()
+    assert exported.count(b"\n") == 251  # the export holds every row, not one page
+
+
+async def test_names_from_the_registry_are_escaped(console, source):
+    source.current = crowded_city(1, name='<script>alert("x")</script>')
+    for path in ("/maintenance", "/cameras/c0000", "/maintenance/print"):
+        html = await page(console, path)
+        assert "<script>alert" not in html and "&lt;script&gt;alert" in html
