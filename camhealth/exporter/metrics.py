@@ -5,9 +5,11 @@ Names and labels are DESIGN.md's metric table plus the two additions of docs/met
 
 Why direct text instead of prometheus_client's registry: at 50,000 cameras a scrape is about
 850,000 samples, and building a ``Metric`` object per family with a ``Sample`` tuple per line
-costs several times more than formatting the lines themselves.  The Snapshot is immutable, so
-the rendered body is cached per Snapshot and format: a scrape after the first of a Snapshot
-costs nothing but sending the bytes (see bench/exporter.md).
+costs several times more than formatting the lines themselves.  Two caches make a scrape cheap
+(see bench/exporter.md): each camera's lines are kept, already encoded, while its record, area
+and state stay the same objects (``CameraLines``), so a new Snapshot re-formats only the cameras
+that changed; and the whole body (and its gzip) is kept per Snapshot (``RenderCache``), so a
+second scrape of the same Snapshot only sends bytes.
 
 Per-camera series exist for every enabled camera, 0 (not absent) while a status is false or
 unknown, so offline cameras count in the dashboards; ``camhealth_camera_fault`` has a series
@@ -19,8 +21,9 @@ from __future__ import annotations
 import gzip
 import platform
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Final
 
 from camhealth import __version__
@@ -71,135 +74,133 @@ class Family:
     help: str
     lines: Callable[[], Iterable[str]]
 
-    def render(self, openmetrics: bool) -> Iterator[str]:
+    def render(self, openmetrics: bool) -> bytes:
         # OpenMetrics names a counter family without its _total suffix; samples keep it.
         name = self.name
         if openmetrics and self.kind == "counter":
             name = name.removesuffix("_total")
-        yield f"# HELP {name} {self.help}\n# TYPE {name} {self.kind}\n"
-        yield from self.lines()
+        return f"# HELP {name} {self.help}\n# TYPE {name} {self.kind}\n".encode() + self.body()
+
+    def body(self) -> bytes:
+        return "".join(self.lines()).encode()
 
 
-class _Cameras:
-    """The per-camera families; each camera's label string is made once per Snapshot."""
+@dataclass(frozen=True)
+class _CameraFamily(Family):
+    """A per-camera family: its samples are the cameras' kept, already encoded lines."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
-        self.entries = [e for e in snapshot.cameras.values() if e.record.enabled]
-        self.labels = [
-            f'camera="{e.id}",area="{e.area.id}",district="{escape(e.district)}"'
-            for e in self.entries
-        ]
+    index: int = 0
+    cameras: Sequence[tuple[bytes, ...]] = ()
 
-    def status(self, name: str, value: Callable[[CameraEntry], bool | None]) -> Iterator[str]:
-        for entry, labels in zip(self.entries, self.labels, strict=True):
-            yield f"{name}{{{labels}}} {flag(value(entry))}\n"
-
-    def faults(self) -> Iterator[str]:
-        for entry, labels in zip(self.entries, self.labels, strict=True):
-            for fault in entry.state.confirmed_faults:
-                yield f'camhealth_camera_fault{{{labels},fault="{escape(fault)}"}} 1.0\n'
-
-    def probe_success(self) -> Iterator[str]:
-        for entry, labels in zip(self.entries, self.labels, strict=True):
-            for last in entry.state.probes:
-                ok = flag(last.failure is None)
-                yield f'camhealth_camera_probe_success{{{labels},probe="{last.probe}"}} {ok}\n'
-
-    def probe_duration(self) -> Iterator[str]:
-        name = "camhealth_camera_probe_duration_seconds"
-        for entry, labels in zip(self.entries, self.labels, strict=True):
-            for last in entry.state.probes:
-                yield f'{name}{{{labels},probe="{last.probe}"}} {number(last.duration)}\n'
-
-    def measured(self, name: str, value: Callable[[CameraEntry], float | None]) -> Iterator[str]:
-        for entry, labels in zip(self.entries, self.labels, strict=True):
-            found = value(entry)
-            if found is not None:
-                yield f"{name}{{{labels}}} {number(found)}\n"
-
-    def info(self) -> Iterator[str]:
-        for entry, labels in zip(self.entries, self.labels, strict=True):
-            device, state = entry.state.device, entry.state
-            facts = (
-                ("vendor", device and device.vendor),
-                ("model", device and device.model),
-                ("firmware", device and device.firmware),
-                ("codec", state.codec),
-                ("role", entry.record.role.value),
-            )
-            extra = ",".join(f'{key}="{escape(value or "")}"' for key, value in facts)
-            yield f"camhealth_camera_info{{{labels},{extra}}} 1.0\n"
+    def body(self) -> bytes:
+        return b"".join(map(itemgetter(self.index), self.cameras))
 
 
-def _skew(entry: CameraEntry) -> float | None:
-    device = entry.state.device
-    return None if device is None else device.clock_skew_seconds
+# The per-camera families, in the order they are written.
+CAMERA_FAMILIES = (
+    ("camhealth_camera_online", "1 while the camera answers, after confirmation"),
+    ("camhealth_camera_intact", "1 while online with no confirmed image fault"),
+    ("camhealth_camera_hd", "1 while the decoded frame is at least 1280x720"),
+    ("camhealth_camera_networked", "1 while the stream plays through the sharing platform"),
+    ("camhealth_camera_fault", "1 for each confirmed image fault"),
+    (
+        "camhealth_camera_maintenance",
+        "1 while the camera is in its maintenance window (proposed, docs/metrics.md)",
+    ),
+    ("camhealth_camera_probe_success", "1 if the last probe succeeded"),
+    ("camhealth_camera_probe_duration_seconds", "Duration of the last probe"),
+    ("camhealth_camera_frame_height_pixels", "Height of the last decoded frame"),
+    ("camhealth_camera_frame_width_pixels", "Width of the last decoded frame"),
+    ("camhealth_camera_clock_skew_seconds", "Camera clock minus camhealth's clock"),
+    ("camhealth_camera_info", "Identity of the camera"),
+)
+_MEASURED = [name for name, _ in CAMERA_FAMILIES[8:11]]
 
 
-def _networked(entry: CameraEntry) -> bool:
+def camera_lines(entry: CameraEntry) -> tuple[bytes, ...]:
+    """One camera's lines of each per-camera family (in CAMERA_FAMILIES' order), "" for none."""
+    labels = f'camera="{entry.id}",area="{entry.area.id}",district="{escape(entry.district)}"'
+    state, record = entry.state, entry.record
+    device = state.device
     # As the indicators count it: only a stream verified through a platform URL.
-    return entry.record.platform_url is not None and entry.state.networked.value is True
+    networked = record.platform_url is not None and state.networked.value is True
+    facts = (
+        ("vendor", device and device.vendor),
+        ("model", device and device.model),
+        ("firmware", device and device.firmware),
+        ("codec", state.codec),
+        ("role", record.role.value),
+    )
+    info = ",".join(f'{key}="{escape(value or "")}"' for key, value in facts)
+    skew = None if device is None else device.clock_skew_seconds
+    measured = zip(_MEASURED, (state.height, state.width, skew), strict=True)
+    lines = (
+        f"camhealth_camera_online{{{labels}}} {flag(state.online.value)}\n",
+        f"camhealth_camera_intact{{{labels}}} {flag(state.intact.value)}\n",
+        f"camhealth_camera_hd{{{labels}}} {flag(state.hd.value)}\n",
+        f"camhealth_camera_networked{{{labels}}} {flag(networked)}\n",
+        "".join(
+            f'camhealth_camera_fault{{{labels},fault="{escape(fault)}"}} 1.0\n'
+            for fault in state.confirmed_faults
+        ),
+        f"camhealth_camera_maintenance{{{labels}}} {flag(entry.muted)}\n",
+        "".join(
+            f'camhealth_camera_probe_success{{{labels},probe="{p.probe}"}} '
+            f"{flag(p.failure is None)}\n"
+            for p in state.probes
+        ),
+        "".join(
+            f'camhealth_camera_probe_duration_seconds{{{labels},probe="{p.probe}"}} '
+            f"{number(p.duration)}\n"
+            for p in state.probes
+        ),
+        *(
+            "" if value is None else f"{name}{{{labels}}} {number(value)}\n"
+            for name, value in measured
+        ),
+        f"camhealth_camera_info{{{labels},{info}}} 1.0\n",
+    )
+    return tuple(text.encode() for text in lines)
 
 
-def camera_families(snapshot: Snapshot) -> list[Family]:
-    c = _Cameras(snapshot)
+class CameraLines:
+    """Each camera's lines, kept from one Snapshot to the next while the camera is unchanged.
 
-    def status(suffix: str, help: str, value: Callable[[CameraEntry], bool | None]) -> Family:
-        name = f"camhealth_camera_{suffix}"
-        return Family(name, "gauge", help, lambda: c.status(name, value))
+    Records, areas and states are immutable and replaced when they change, so the same objects
+    mean the same lines: a new Snapshot costs only the cameras whose state changed.
+    """
 
-    def measured(suffix: str, help: str, value: Callable[[CameraEntry], float | None]) -> Family:
-        name = f"camhealth_camera_{suffix}"
-        return Family(name, "gauge", help, lambda: c.measured(name, value))
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[CameraEntry, tuple[bytes, ...]]] = {}
 
+    def of(self, snapshot: Snapshot) -> list[tuple[bytes, ...]]:
+        kept, fresh = self._kept, {}
+        for entry in snapshot.cameras.values():
+            if not entry.record.enabled:
+                continue
+            old = kept.get(entry.id)
+            if old is None or not _unchanged(old[0], entry):
+                old = (entry, camera_lines(entry))
+            fresh[entry.id] = old
+        self._kept = fresh
+        return [lines for _, lines in fresh.values()]
+
+
+def _unchanged(old: CameraEntry, new: CameraEntry) -> bool:
+    """The same state object, and equal records: a Snapshot copies records with credentials."""
+    return (
+        old.state is new.state
+        and old.muted == new.muted
+        and (old.record is new.record or old.record == new.record)
+        and (old.area is new.area or old.area == new.area)
+    )
+
+
+def camera_families(cameras: list[tuple[bytes, ...]]) -> list[Family]:
     return [
-        status("online", "1 while the camera answers, after confirmation", _online),
-        status("intact", "1 while online with no confirmed image fault", _intact),
-        status("hd", "1 while the decoded frame is at least 1280x720", _hd),
-        status("networked", "1 while the stream plays through the sharing platform", _networked),
-        Family("camhealth_camera_fault", "gauge", "1 for each confirmed image fault", c.faults),
-        status(
-            "maintenance",
-            "1 while the camera is in its maintenance window (proposed, docs/metrics.md)",
-            lambda e: e.muted,
-        ),
-        Family(
-            "camhealth_camera_probe_success",
-            "gauge",
-            "1 if the last probe succeeded",
-            c.probe_success,
-        ),
-        Family(
-            "camhealth_camera_probe_duration_seconds",
-            "gauge",
-            "Duration of the last probe",
-            c.probe_duration,
-        ),
-        measured("frame_height_pixels", "Height of the last decoded frame", _height),
-        measured("frame_width_pixels", "Width of the last decoded frame", _width),
-        measured("clock_skew_seconds", "Camera clock minus camhealth's clock", _skew),
-        Family("camhealth_camera_info", "gauge", "Identity of the camera", c.info),
+        _CameraFamily(name, "gauge", help, lambda: (), index, cameras)
+        for index, (name, help) in enumerate(CAMERA_FAMILIES)
     ]
-
-
-def _online(e: CameraEntry) -> bool | None:
-    return e.state.online.value
-
-
-def _intact(e: CameraEntry) -> bool | None:
-    return e.state.intact.value
-
-
-def _hd(e: CameraEntry) -> bool | None:
-    return e.state.hd.value
-
-
-def _height(e: CameraEntry) -> float | None:
-    return e.state.height
-
-
-def _width(e: CameraEntry) -> float | None:
-    return e.state.width
 
 
 # The per-district counts: (metric name, which rate, numerator or denominator).
@@ -317,17 +318,19 @@ def monitor_families(snapshot: Snapshot) -> list[Family]:
     ]
 
 
-def render(snapshot: Snapshot, openmetrics: bool = False) -> bytes:
-    """The whole exposition of ``snapshot`` in one format."""
+def render(
+    snapshot: Snapshot, openmetrics: bool = False, cameras: CameraLines | None = None
+) -> bytes:
+    """The whole exposition of ``snapshot`` in one format (``cameras``: lines kept from before)."""
     families = (
-        camera_families(snapshot)
+        camera_families((cameras or CameraLines()).of(snapshot))
         + indicator_families(snapshot.indicators)
         + monitor_families(snapshot)
     )
-    parts = [part for family in families for part in family.render(openmetrics)]
+    parts = [family.render(openmetrics) for family in families]
     if openmetrics:
-        parts.append("# EOF\n")
-    return "".join(parts).encode("utf-8")
+        parts.append(b"# EOF\n")
+    return b"".join(parts)
 
 
 class RenderCache:
@@ -343,6 +346,7 @@ class RenderCache:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._bodies: dict[tuple[bool, bool], bytes] = {}
+        self._cameras = {False: CameraLines(), True: CameraLines()}  # per format
 
     def body(self, snapshot: Snapshot, openmetrics: bool, gzipped: bool = False) -> bytes:
         with self._lock:
@@ -357,5 +361,5 @@ class RenderCache:
                 plain = self._body(snapshot, openmetrics, False)
                 self._bodies[key] = gzip.compress(plain, compresslevel=1, mtime=0)
             else:
-                self._bodies[key] = render(snapshot, openmetrics)
+                self._bodies[key] = render(snapshot, openmetrics, self._cameras[openmetrics])
         return self._bodies[key]

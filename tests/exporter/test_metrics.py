@@ -6,15 +6,17 @@ import base64
 import gzip
 import subprocess
 from collections import defaultdict
+from dataclasses import replace
 from datetime import timedelta
 
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_om
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
-from camhealth.exporter.metrics import escape, render, wants_openmetrics
+from camhealth.exporter.metrics import CameraLines, escape, render, wants_openmetrics
+from camhealth.health.snapshot import build_snapshot
 from tests.conftest import require_command
 from tests.deploy.test_metric_names import DESIGN, PROPOSED
-from tests.exporter.city import T0, snapshot
+from tests.exporter.city import AREAS, T0, cameras, snapshot, states
 from tests.exporter.conftest import settings_for
 
 CAMERA = {"camera", "area", "district"}
@@ -200,3 +202,18 @@ async def test_metrics_basic_auth_when_configured(start, source, tmp_path):
     assert (await client.get("/metrics")).status == 401
     assert (await client.get("/metrics", headers=basic("prom", "wrong"))).status == 401
     assert (await client.get("/metrics", headers=basic("prom", "pw-1"))).status == 200
+
+
+def test_lines_kept_from_an_earlier_snapshot_are_only_those_of_unchanged_cameras():
+    kept = CameraLines()
+    first = snapshot()
+    assert render(first, cameras=kept) == render(first)
+    changed = dict(states())
+    changed["park-01"] = replace(changed["park-01"], width=640, height=360)
+    second = build_snapshot(T0 + timedelta(hours=2), AREAS, cameras(), changed)
+    text = render(second, cameras=kept)
+    assert text == render(second)
+    assert (
+        b'camhealth_camera_frame_width_pixels{camera="park-01",area="park",district="\xe5' in text
+    )
+    assert b"} 640.0" in text
