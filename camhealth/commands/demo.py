@@ -28,7 +28,12 @@ from camhealth.camera_registry.store import Registry, RegistryError
 from camhealth.commands.context import fail, get_context
 from camhealth.config import CredentialsConfig, DatabaseConfig, Settings
 from camhealth.monitor.pipeline import Pipeline
-from camhealth.monitor.service import after_first_cycle, running_pipeline, until_stopped
+from camhealth.monitor.service import (
+    after_first_cycle,
+    exporter_url,
+    running_pipeline,
+    until_stopped,
+)
 from camhealth.monitor.tables import indicator_table
 from camhealth.simulator.camera import MAIN_PATH
 from camhealth.simulator.city import plan_city
@@ -187,6 +192,8 @@ def _print_where(
         ("simulator control", f"{control.url}/cameras"),
         ("a camera (RTSP)", rtsp_url(first, MAIN_PATH)),
         ("sharing platform", fleet.plan.relay_url(relayed)),
+        ("metrics", f"{exporter_url(settings)}/metrics"),
+        ("console and API", f"{exporter_url(settings)}/"),
         ("database", settings.database.masked_url()),
     ):
         console.print(f"  {label:<18} {url}", highlight=False, soft_wrap=True)

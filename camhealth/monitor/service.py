@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from camhealth.camera_registry.store import Registry
 from camhealth.config import Settings
+from camhealth.exporter.app import build_app, serve
 from camhealth.monitor.pipeline import Pipeline
 from camhealth.monitor.store import MonitorStore
 
@@ -17,14 +18,25 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 @contextlib.asynccontextmanager
 async def running_pipeline(settings: Settings) -> AsyncIterator[Pipeline]:
-    """The registry, the monitor's store and the pipeline over them, started; all closed after."""
+    """The registry, the monitor's store, the pipeline over them and the exporter serving its
+    Snapshot, all started; all stopped and closed after, in reverse order."""
     async with await Registry.open(settings) as registry:
         store = await MonitorStore.open(settings)
         try:
             async with Pipeline(settings, registry, store) as pipeline:
-                yield pipeline
+                app = build_app(
+                    lambda: pipeline.snapshot, settings, registry=registry, history=store
+                )
+                async with serve(app, settings.exporter):
+                    yield pipeline
         finally:
             await store.close()
+
+
+def exporter_url(settings: Settings) -> str:
+    config = settings.exporter
+    scheme = "https" if config.tls_cert else "http"
+    return f"{scheme}://{config.host}:{config.port}"
 
 
 async def until_stopped(duration: float | None, first_cycle: Awaitable[None] | None = None) -> None:
