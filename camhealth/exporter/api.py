@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -102,10 +103,11 @@ def _entry(snapshot: Snapshot, camera_id: str) -> CameraEntry:
     return entry
 
 
-def _period(text: str | None, now: datetime) -> Period:
-    """The named period in UTC, or the current month; 422 naming ``period`` when malformed."""
+def _period(text: str | None, zone: str, now: datetime) -> Period:
+    """The named period in ``zone``, or the current month; 422 naming ``period`` if malformed."""
+    tz = ZoneInfo(zone)
     try:
-        return Period.parse(text or now.strftime("%Y-%m"), UTC)
+        return Period.parse(text or now.astimezone(tz).strftime("%Y-%m"), tz)
     except ValueError:
         raise InvalidInput(
             [{"field": "period", "message": "use 2026-11, 2026-11-02 or 2026-11-02T08"}]
@@ -117,7 +119,7 @@ async def get_camera(request: web.Request) -> web.Response:
     services = _services(request)
     snapshot = services.snapshot()
     entry = _entry(snapshot, request.match_info["camera"])
-    period = _period(q.period, snapshot.made_at)
+    period = _period(q.period, q.timezone, snapshot.made_at)
     events: list[m.EventOut] | None = None
     history: m.Uptime | None = None
     if services.history is not None:
@@ -205,7 +207,7 @@ async def indicators_now(request: web.Request) -> web.Response:
 async def indicators_period(request: web.Request) -> web.Response:
     q = parse_query(request, m.PeriodQuery)
     services = _services(request)
-    period = _period(q.period, datetime.now(UTC))
+    period = _period(q.period, q.timezone, datetime.now(UTC))
     rows = await services.need_history().history(period.start, period.end)
     samples: dict[str, list[tuple[datetime, Rate]]] = {i.value: [] for i in Indicator}
     for row in rows:

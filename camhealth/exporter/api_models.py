@@ -11,8 +11,16 @@ import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+)
 
 from camhealth.camera_registry.records import ID_PATTERN, AreaKind, CameraRole
 from camhealth.health.events import Event, EventKind
@@ -246,10 +254,23 @@ class CameraDetail(_Out):
     history: Uptime | None = Field(description="Uptime over the period; null without a store.")
 
 
+def _zone(value: Any) -> Any:
+    try:
+        ZoneInfo(value)
+    except (ValueError, TypeError, ZoneInfoNotFoundError):
+        raise ValueError("not a time zone, e.g. Asia/Shanghai") from None
+    return value
+
+
+Zone = Annotated[str, Field(max_length=64), AfterValidator(_zone)]
+CITY_ZONE = "Asia/Shanghai"
+
+
 class CameraDetailQuery(_Query):
     period: str | None = Field(
-        None, max_length=20, description="2026-11, 2026-11-02 or 2026-11-02T08 (UTC); this month."
+        None, max_length=20, description="2026-11, 2026-11-02 or 2026-11-02T08; this month."
     )
+    timezone: Zone = Field(CITY_ZONE, description="The zone the period is read in.")
     events: int = Field(50, ge=0, le=1000, description="How many of the newest events.")
 
 
@@ -358,8 +379,9 @@ class IndicatorsNow(_Out):
 
 class PeriodQuery(_Query):
     period: str = Field(
-        max_length=20, description="2026-11 (month), 2026-11-02 (day) or 2026-11-02T08 (hour), UTC"
+        max_length=20, description="2026-11 (month), 2026-11-02 (day) or 2026-11-02T08 (hour)"
     )
+    timezone: Zone = Field(CITY_ZONE, description="The zone the period is read in.")
     district: str = Field("", max_length=100, description='"" for the whole city.')
 
 

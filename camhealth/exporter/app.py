@@ -7,8 +7,9 @@ Entry points (the pipeline and the console plug in here):
     ``snapshot_source`` is a zero-argument callable returning the current ``Snapshot``, or None
     before the first one (``/readyz`` answers 503 until then, ``/metrics`` and the API too).
     ``registry`` (``camera_registry.store.Registry``) serves reference pictures and the admin
-    registry edits; ``history`` (any ``exporter.history.HistoryStore``: events, indicator
-    history, evidence pictures) serves the API's events and periods.  Without them those
+    registry edits; ``history`` (the monitor's ``MonitorStore`` as is, or any
+    ``exporter.history.HistoryStore``: events, indicator history, evidence pictures) serves
+    the API's events and periods.  Without them those
     endpoints answer 503.  ``accounts`` (``exporter.accounts.Accounts``) holds users, sessions
     and API tokens; when None the app opens its own on ``settings.database`` in its
     ``cleanup_ctx`` and closes it on shutdown.

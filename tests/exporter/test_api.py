@@ -62,7 +62,9 @@ async def test_bad_query_parameters_are_named(world):
 
 
 async def test_one_camera_with_its_events_uptime_device_and_probes(world):
-    status, body = await world.get("/api/v1/cameras/station-01", period="2026-11-29")
+    status, body = await world.get(
+        "/api/v1/cameras/station-01", period="2026-11-29", timezone="UTC"
+    )
     assert status == 200
     assert body["camera"]["status"]["intact"] is True and body["camera"]["district"] == "城厢街道"
     assert [e["kind"] for e in body["events"]] == ["became_intact", "became_not_intact"]
@@ -115,7 +117,9 @@ async def test_indicators_now_and_over_a_period(world):
     assert now["city"]["stars"] == {"L4P4": 0, "L4P5": 0, "L4P6": 5}
     gu = next(d for d in now["districts"] if d["district"] == "古柳街道")
     assert gu["epolice_coverage"]["ratio"] is None and gu["stars"]["L4P6"] is None
-    status, period = await world.get("/api/v1/indicators/period", period="2026-11-29")
+    status, period = await world.get(
+        "/api/v1/indicators/period", period="2026-11-29", timezone="UTC"
+    )
     assert status == 200
     # half intact from 00:00, fully from 01:00 to the end of the day: 23.5 of 24 hours
     assert period["intactness"]["ratio"] == (2 * 1 + 4 * 23) / (4 * 24)
@@ -124,6 +128,13 @@ async def test_indicators_now_and_over_a_period(world):
     assert status == 422 and body["details"][0]["field"] == "period"
     status, body = await world.get("/api/v1/indicators/period")
     assert status == 422 and body["details"][0]["field"] == "period"
+    status, body = await world.get(
+        "/api/v1/indicators/period", period="2026-11", timezone="Mars/Olympus"
+    )
+    assert status == 422 and body["details"][0]["field"] == "timezone"
+    # the city's day (Asia/Shanghai, the default) began at 16:00 UTC the day before
+    _, shanghai = await world.get("/api/v1/indicators/period", period="2026-11-29")
+    assert shanghai["period_start"] == "2026-11-29T00:00:00+08:00"
 
 
 async def test_events_newest_first_filtered(world):
