@@ -92,7 +92,10 @@ def edge_sharpness(v: Views, min_edges: float) -> tuple[Measure, float]:
     noise, OSD text and flat areas do not; too few such pixels means "unknown".
     Returns the measure and the share of the picture that is edges.
     """
-    grey = v.grey.astype(np.float32)
+    # Stretched to its own contrast: fog and dusk lower every edge alike, which must not
+    # change which edges are judged.
+    low, high = _percentile(v.histogram, 1), _percentile(v.histogram, 99)
+    grey = (v.grey.astype(np.float32) - low) * (255.0 / max(high - low, 32.0))
     blurred = cv2.blur(grey, (9, 9))
     keep = cv2.dilate(v.osd.astype(np.uint8), np.ones((9, 9), np.uint8)) == 0
     lost = total = 0.0
