@@ -277,7 +277,9 @@ async def test_long_lists_come_in_pages(console, source):
 
 
 async def test_names_from_the_registry_are_escaped(console, source):
+    assert len(cameras_listed(await page(console, "/maintenance"))) == 4
     source.current = crowded_city(1, name='<script>alert("x")</script>')
     for path in ("/maintenance", "/cameras/c0000", "/maintenance/print"):
         html = await page(console, path)
         assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+    assert cameras_listed(await page(console, "/maintenance")) == ["c0000"]  # a new Snapshot

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from camhealth.exporter import auth
 from camhealth.exporter.web.i18n import Translator, choose_language, local_time
+from camhealth.exporter.web.listing import RowCache
 
 # A page needs nothing from elsewhere: no inline scripts, styles only from our stylesheet.
 SECURITY_HEADERS = {
@@ -30,10 +31,11 @@ SECURITY_HEADERS = {
 
 @dataclass(frozen=True)
 class Console:
-    """What the console keeps per app: its templates and the city's time zone."""
+    """What the console keeps per app: its templates, the city's time zone, the list's rows."""
 
     templates: jinja2.Environment
     zone: ZoneInfo
+    rows: RowCache
 
 
 CONSOLE = web.AppKey("console", Console)
@@ -47,7 +49,7 @@ def make_console(zone: ZoneInfo) -> Console:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return Console(templates, zone)
+    return Console(templates, zone, RowCache())
 
 
 def translator(request: web.Request) -> Translator:

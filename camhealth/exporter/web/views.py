@@ -6,6 +6,7 @@ page says so (503) instead of showing zeros.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -52,7 +53,8 @@ async def overview(request: web.Request) -> web.Response:
 def _listing(request: web.Request) -> tuple[Snapshot, Filters, list[Any]]:
     snapshot = _snapshot(request)
     filters = Filters.from_query(request.query)
-    return snapshot, filters, maintenance_rows(snapshot, filters)
+    rows = request.app[CONSOLE].rows.rows(snapshot)
+    return snapshot, filters, maintenance_rows(rows, filters)
 
 
 async def maintenance(request: web.Request) -> web.Response:
@@ -91,11 +93,11 @@ async def work_list(request: web.Request) -> web.Response:
 
 
 async def export_csv(request: web.Request) -> web.Response:
-    return _export(request, "csv")
+    return await _export(request, "csv")
 
 
 async def export_xlsx(request: web.Request) -> web.Response:
-    return _export(request, "xlsx")
+    return await _export(request, "xlsx")
 
 
 _TYPES = {
@@ -104,11 +106,15 @@ _TYPES = {
 }
 
 
-def _export(request: web.Request, kind: str) -> web.Response:
+async def _export(request: web.Request, kind: str) -> web.Response:
     snapshot, _, rows = _listing(request)
     tr = translator(request)
     lines = exports.table(rows, tr, request.app[CONSOLE].zone)
-    body = exports.to_csv(lines) if kind == "csv" else exports.to_xlsx(lines, tr.t("Maintenance"))
+    # A whole city's XLSX takes seconds to write: keep the event loop (and /metrics) free.
+    if kind == "csv":
+        body = await asyncio.to_thread(exports.to_csv, lines)
+    else:
+        body = await asyncio.to_thread(exports.to_xlsx, lines, tr.t("Maintenance"))
     stamp = snapshot.made_at.strftime("%Y%m%d-%H%M")
     return web.Response(
         body=body,
