@@ -145,7 +145,7 @@ async def test_a_probe_ignoring_its_deadline_is_stopped_and_reported() -> None:
     cam = Watched("cam-1", "h", {ProbeKind.rtsp: Target("rtsp://h/x", timeout=0.1)})
     sink = lambda c, r: results.append(r)  # noqa: E731
     scheduler = Scheduler(config(rtsp_interval=0.01), runner, sink, grace=0.1)
-    await run_for(scheduler, [cam], 1.3)
+    await run_for(scheduler, [cam], 3.4)  # the backstop: timeout + 3 s
     assert results and results[0].failure == FailureCode.timeout
 
 
