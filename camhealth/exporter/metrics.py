@@ -23,6 +23,7 @@ import platform
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from operator import itemgetter
 from typing import Final
 
@@ -74,15 +75,17 @@ class Family:
     help: str
     lines: Callable[[], Iterable[str]]
 
-    def render(self, openmetrics: bool) -> bytes:
+    def parts(self, openmetrics: bool) -> Iterator[bytes]:
+        """The header, then the samples: joined once with every other family's, no copies."""
         # OpenMetrics names a counter family without its _total suffix; samples keep it.
         name = self.name
         if openmetrics and self.kind == "counter":
             name = name.removesuffix("_total")
-        return f"# HELP {name} {self.help}\n# TYPE {name} {self.kind}\n".encode() + self.body()
+        yield f"# HELP {name} {self.help}\n# TYPE {name} {self.kind}\n".encode()
+        yield from self.samples()
 
-    def body(self) -> bytes:
-        return "".join(self.lines()).encode()
+    def samples(self) -> Iterable[bytes]:
+        return ("".join(self.lines()).encode(),)
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,8 @@ class _CameraFamily(Family):
     index: int = 0
     cameras: Sequence[tuple[bytes, ...]] = ()
 
-    def body(self) -> bytes:
-        return b"".join(map(itemgetter(self.index), self.cameras))
+    def samples(self) -> Iterable[bytes]:
+        return map(itemgetter(self.index), self.cameras)
 
 
 # The per-camera families, in the order they are written.
@@ -327,10 +330,8 @@ def render(
         + indicator_families(snapshot.indicators)
         + monitor_families(snapshot)
     )
-    parts = [family.render(openmetrics) for family in families]
-    if openmetrics:
-        parts.append(b"# EOF\n")
-    return b"".join(parts)
+    parts = chain.from_iterable(family.parts(openmetrics) for family in families)
+    return b"".join(chain(parts, (b"# EOF\n",) if openmetrics else ()))
 
 
 class RenderCache:
