@@ -11,8 +11,8 @@ Steps, each timed:
    media service, GetProfiles and GetStreamUri for the first two profiles (main, then sub).
 
 Cost at scale: ``OnvifClients`` parses the WSDLs once (through onvif-zeep-async's document
-cache) and owns one aiohttp session for all cameras; a probe only builds two light zeep client
-objects around the shared documents.
+cache) and owns one aiohttp session for all cameras; operations go through the shared WSDL
+bindings, and a probe builds only a light zeep client object to carry its WS-Security token.
 
 Hostile devices: replies are read up to ``MAX_REPLY`` bytes and no further; zeep's parser runs
 with DTDs and entities forbidden and lxml's huge-tree limits on, so an entity bomb or garbage
