@@ -9,7 +9,7 @@ import pytest
 from camhealth.camera_registry.store import Registry
 from camhealth.health.snapshot import Snapshot, build_snapshot
 from tests.exporter.city import AREAS, T0
-from tests.exporter.conftest import Source, settings_for
+from tests.exporter.conftest import PASSWORDS, Source, settings_for
 from tests.exporter.console_helpers import JPEG, csrf_in, form_login, history
 from tests.health.city import camera
 from tests.registry.builders import rows
@@ -69,6 +69,23 @@ async def test_the_login_form_refuses_a_forged_token_and_a_wrong_password(start,
     )
     assert wrong.status == 401 and "Wrong user name or password." in await wrong.text()
     assert "nope" not in await wrong.text()
+
+
+async def test_the_login_form_is_throttled_like_the_api(start, source, accounts, tmp_path):
+    settings = settings_for(tmp_path, auth={"login_attempts": 2})
+    client = await start(source, settings, accounts=accounts)
+    statuses = []
+    for password in ("wrong-1", "wrong-2", PASSWORDS["vera"]):
+        token = csrf_in(await (await client.get("/login")).text())
+        response = await client.post(
+            "/login",
+            data={"csrf_token": token, "name": "vera", "password": password},
+            headers={"Accept-Language": "zh"},
+            allow_redirects=False,
+        )
+        statuses.append(response.status)
+    assert statuses == [401, 401, 429]  # even the right password waits
+    assert "登录失败次数过多" in await response.text()
 
 
 async def test_login_goes_back_to_a_local_page_only(start, source, accounts):
