@@ -136,9 +136,10 @@ _SORT_KEYS = {
 }
 
 
-def choices(snapshot: Snapshot) -> dict[str, list[str]]:
-    """The values each filter can take, for the form's selects."""
-    faults = {f for entry in snapshot.cameras.values() for f in entry.state.confirmed_faults}
+def choices(snapshot: Snapshot, rows: list[Row]) -> dict[str, list[str]]:
+    """The values each filter can take, for the form's selects (``rows``: all of the list;
+    a camera with a confirmed fault is never intact, so its faults are all there)."""
+    faults = {fault for row in rows for fault in row.faults}
     return {
         "district": sorted({area.district for area in snapshot.areas.values()}),
         "area": sorted(snapshot.areas),

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from camhealth.exporter.services import SERVICES
 from camhealth.exporter.web import exports
-from camhealth.exporter.web.listing import Filters, choices, maintenance_rows
+from camhealth.exporter.web.listing import Filters, Row, choices, maintenance_rows
 from camhealth.exporter.web.past import as_rows, camera_events, timeline, trends
 from camhealth.exporter.web.render import CONSOLE, render, translator
 from camhealth.health.indicators import Indicator
@@ -50,7 +49,7 @@ async def overview(request: web.Request) -> web.Response:
     )
 
 
-def _listing(request: web.Request) -> tuple[Snapshot, Filters, list[Any]]:
+def _listing(request: web.Request) -> tuple[Snapshot, Filters, list[Row]]:
     snapshot = _snapshot(request)
     filters = Filters.from_query(request.query)
     rows = request.app[CONSOLE].rows.rows(snapshot)
@@ -66,7 +65,7 @@ async def maintenance(request: web.Request) -> web.Response:
         "maintenance.html",
         snapshot=snapshot,
         filters=filters,
-        choices=choices(snapshot),
+        choices=choices(snapshot, request.app[CONSOLE].rows.rows(snapshot)),
         total=len(rows),
         rows=rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
         page=page,
