@@ -8,6 +8,7 @@ credential goes to the encrypted store and the URL that is kept, shown and logge
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -15,6 +16,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+TAG_SEPARATORS = re.compile(r"[,;，；]")
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 
 
@@ -39,6 +41,15 @@ class CameraRole(StrEnum):
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        # Control characters cannot be stored in XLSX and are never meant in a name or URL.
+        texts = value if isinstance(value, tuple) else (value,)
+        if any(isinstance(text, str) and _has_control(text) for text in texts):
+            raise ValueError("contains a control character")
+        return value
+
 
 class AreaRecord(_Record):
     id: str = Field(pattern=ID_PATTERN)
@@ -48,6 +59,12 @@ class AreaRecord(_Record):
     key_area: bool = False
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
+
+    @field_validator("lat", "lon", mode="after")
+    @classmethod
+    def _centimetres(cls, value: float | None) -> float | None:
+        # 7 decimals is 1 cm: more is noise, and it keeps within what XLSX cells hold exactly.
+        return None if value is None else round(value, 7)
 
 
 URL_SCHEMES = {
@@ -119,7 +136,15 @@ class CameraRecord(_Record):
     @classmethod
     def _split_tags(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return tuple(tag.strip() for tag in re.split(r"[,;，；]", value) if tag.strip())
+            return tuple(tag.strip() for tag in TAG_SEPARATORS.split(value) if tag.strip())
+        return value
+
+    @field_validator("tags", mode="after")
+    @classmethod
+    def _whole_tags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # A spreadsheet keeps tags in one cell split on these, so a tag holding one would split.
+        if any(TAG_SEPARATORS.search(tag) for tag in value):
+            raise ValueError("a tag must not contain , or ;")
         return value
 
     @model_validator(mode="after")
@@ -147,6 +172,10 @@ def as_utc(value: datetime) -> datetime:
     a record compare equal after a trip through a database that keeps no zone (SQLite).
     """
     return value.astimezone(UTC)
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" for char in text)
 
 
 def split_userinfo(url: str) -> tuple[str, str | None, str | None]:
