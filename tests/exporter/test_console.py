@@ -69,6 +69,8 @@ async def test_the_login_form_refuses_a_forged_token_and_a_wrong_password(start,
     )
     assert wrong.status == 401 and "Wrong user name or password." in await wrong.text()
     assert "nope" not in await wrong.text()
+    odd = await client.post("/login", data={"csrf_token": "令牌", "name": "vera", "password": "x"})
+    assert odd.status == 403  # a token that is not ASCII is just wrong, not a crash
 
 
 async def test_the_login_form_is_throttled_like_the_api(start, source, accounts, tmp_path):
@@ -104,6 +106,22 @@ async def test_login_goes_back_to_a_local_page_only(start, source, accounts):
     assert response.status == 303 and response.headers["Location"] == "/"
     cookie = response.cookies["camhealth_session"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+async def test_a_failed_login_keeps_the_page_to_go_back_to(start, source, accounts):
+    client = await start(source, accounts=accounts)
+    asked = await client.get("/cameras/square-01")  # redirected to the form
+    fields = {"name": "vera", "password": "wrong", "next": "/cameras/square-01"}
+    failed = await client.post("/login", data={"csrf_token": csrf_in(await asked.text()), **fields})
+    assert failed.status == 401
+    fields["password"] = PASSWORDS["vera"]
+    again = await client.post(
+        "/login",
+        data={"csrf_token": csrf_in(await failed.text()), **fields},
+        allow_redirects=False,
+    )
+    assert again.headers["Location"] == "/cameras/square-01"
+    assert 'name="next" value="/cameras/square-01"' in await failed.text()
 
 
 async def test_logout_needs_the_session_csrf_token(console):

@@ -33,12 +33,15 @@ def safe_next(target: str | None) -> str:
 
 @auth.public
 async def login_page(request: web.Request) -> web.Response:
-    return _login_form(request, error=None, status=200)
+    return _login_form(request, None, 200, request.query.get("next"))
 
 
-def _login_form(request: web.Request, error: str | None, status: int) -> web.Response:
+def _login_form(
+    request: web.Request, error: str | None, status: int, next_path: str | None
+) -> web.Response:
+    """The form with a fresh token; ``next_path`` is where to go after logging in."""
     token = secrets.token_urlsafe(32)
-    next_path = safe_next(request.query.get("next"))
+    next_path = safe_next(next_path)
     response = render(
         request, "login.html", status=status, login_csrf=token, next=next_path, error=error
     )
@@ -56,19 +59,25 @@ def _login_form(request: web.Request, error: str | None, status: int) -> web.Res
 @auth.public
 async def login_submit(request: web.Request) -> web.Response:
     form = await request.post()
+    next_field = form.get("next")
+    next_path = next_field if isinstance(next_field, str) else None
     sent, kept = form.get(auth.CSRF_FIELD), request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not isinstance(sent, str) or not kept or not hmac.compare_digest(sent, kept):
-        return _login_form(request, "The form expired; please try again.", 403)
+    if (
+        not isinstance(sent, str)
+        or not kept
+        or not hmac.compare_digest(sent.encode(), kept.encode())
+    ):
+        return _login_form(request, "The form expired; please try again.", 403, next_path)
     name, password = form.get("name"), form.get("password")
     if not isinstance(name, str) or not isinstance(password, str):
-        return _login_form(request, "Wrong user name or password.", 401)
+        return _login_form(request, "Wrong user name or password.", 401, next_path)
     try:
         session = await auth.login(request, name[:64], password[:1024])
     except web.HTTPTooManyRequests:
-        return _login_form(request, "Too many failed logins; try again later.", 429)
+        return _login_form(request, "Too many failed logins; try again later.", 429, next_path)
     except web.HTTPUnauthorized:
-        return _login_form(request, "Wrong user name or password.", 401)
-    response = web.HTTPSeeOther(safe_next(str(form.get("next", "/"))))
+        return _login_form(request, "Wrong user name or password.", 401, next_path)
+    response = web.HTTPSeeOther(safe_next(next_path))
     auth.set_session_cookie(request, response, session)
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
     raise response
