@@ -150,8 +150,9 @@ async def test_the_browser_language_chooses_and_the_switch_overrides(console):
     switched = await console.get("/lang/zh?next=/maintenance", allow_redirects=False)
     assert switched.status == 303 and switched.headers["Location"] == "/maintenance"
     assert "<h1>维护清单" in await page(console, "/maintenance", "en")
-    away = await console.get("/lang/en?next=https://evil.example/", allow_redirects=False)
-    assert away.headers["Location"] == "/"
+    for evil in ("https://evil.example/", "/\\evil.example", "/x%0d%0aSet-Cookie:%20a=b"):
+        away = await console.get(f"/lang/en?next={evil}", allow_redirects=False)
+        assert away.status == 303 and away.headers["Location"] == "/", evil
     assert (await console.get("/lang/fr")).status == 404
 
 

@@ -25,10 +25,11 @@ _ASSETS = {"console.css": "text/css", "console.js": "text/javascript"}
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to go back to; anything else (another host, ``//x``, ``/\\x``) is "/"."""
+    """A local path to go back to; anything else (another host, ``//x``, ``/\\x``, control
+    characters that would break the Location header) is "/"."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return "/"
-    return target
+    return "/" if any(ord(c) < 32 or ord(c) == 127 for c in target) else target
 
 
 @auth.public
