@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from camhealth.exporter.accounts import Role
+from camhealth.exporter.api import OPERATIONS
 from tests.exporter.city import PASSWORD
 from tests.exporter.conftest import log_in
+from tests.exporter.world import EVIDENCE_REF
 
 NEW = {"name": "新摄像机", "area_id": "park", "rtsp_url": "rtsp://10.1.1.9/main"}
 
@@ -106,3 +109,13 @@ async def test_cookie_sessions_need_csrf_for_edits(world):
     assert forged.status == 403
     ok = await world.client.put("/api/v1/cameras/new-01", json=NEW, headers={"X-CSRF-Token": csrf})
     assert ok.status == 201
+
+
+async def test_every_operation_needs_a_login_and_its_role(world):
+    for op in OPERATIONS:
+        path = op.path.format(camera="station-01", area="station", ref=EVIDENCE_REF)
+        anonymous = await world.client.request(op.method, path, json={})
+        assert anonymous.status == 401, op.path
+        if op.role is not Role.viewer:
+            low = await world.client.request(op.method, path, json={}, headers=world.auth("vera"))
+            assert low.status == 403, op.path
