@@ -233,13 +233,30 @@ def noise_sigma(v: Views) -> Measure:
     return Measure(float(np.percentile(sigma[usable], 20)) * scale, region=None)
 
 
-def stripe_peak(v: Views) -> Measure:
+@dataclass(frozen=True)
+class Peak:
+    """An isolated spectral peak: its strength, and where (picture scale, frequency bin)."""
+
+    value: float
+    scale: int = 0
+    row: int = 0
+    column: int = 0
+
+    def same_place(self, other: Peak) -> bool:
+        return (
+            self.scale == other.scale
+            and abs(self.row - other.row) <= 1
+            and abs(self.column - other.column) <= 1
+        )
+
+
+def stripe_peak(v: Views) -> Peak:
     """Strongest isolated spectral peak, on the detail picture (fine stripes) and on the small
     one (wide bars)."""
-    return Measure(max(_spectral_peak(v.detail), _spectral_peak(v.grey)))
+    return max(_spectral_peak(v.detail, 0), _spectral_peak(v.grey, 1), key=lambda p: p.value)
 
 
-def _spectral_peak(grey: U8) -> float:
+def _spectral_peak(grey: U8, scale: int) -> Peak:
     """Strongest isolated peak of the spectrum of a picture (Welch: three crops).
 
     Interference adds a sinusoid: a point in the spectrum that stands far above its neighbours
@@ -265,7 +282,8 @@ def _spectral_peak(grey: U8) -> float:
     ky, kx = 2 * (int(row) - side // 2) + side // 2, 2 * int(column)
     harmonic = peakness[max(ky - 1, 0) : ky + 2, max(kx - 1, 0) : kx + 2]
     echo = float(harmonic.max()) if harmonic.size else 0.0
-    return float(peakness[row, column]) - max(0.0, echo - 1.0)
+    value = float(peakness[row, column]) - max(0.0, echo - 1.0)
+    return Peak(value, scale, int(row), int(column))
 
 
 # Neighbours three bins away: past the main lobe of the Hann window, even off-bin.

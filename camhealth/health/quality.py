@@ -82,7 +82,8 @@ def diagnose(
     """Diagnose one decoded BGR frame; ``previous`` is the camera's last sample, minutes ago."""
     v = views(frame)
     t = thresholds
-    sample = sample_of(v)
+    peak = m.stripe_peak(v)
+    sample = sample_of(v, peak)
     scene = _scene_change(sample, reference, t)
     checks = [
         _judge(
@@ -96,7 +97,7 @@ def diagnose(
         _occlusion(v, sample, None if scene.detected else reference, t),
         _color_cast(v, sample, None if scene.detected else reference, t),
         _judge(ImageFault.noise, "noise_sigma", m.noise_sigma(v), t.noise_sigma),
-        _judge(ImageFault.stripes, "stripe_peak", m.stripe_peak(v), t.stripes_peak),
+        _stripes(peak, reference, t),
         _frozen(sample, previous, t),
         scene,
     ]
@@ -248,6 +249,17 @@ def _dark_featureless(now: Sample) -> Mask:
     flat = detail < 0.15 * float(np.percentile(detail, 90))
     dark = level < 0.5 * float(np.median(level[busy]))
     return _largest_patch(np.asarray(flat & dark, dtype=bool))
+
+
+def _stripes(peak: m.Peak, reference: Sample | None, t: QualityThresholds) -> FaultCheck:
+    check = _judge(ImageFault.stripes, "stripe_peak", Measure(peak.value), t.stripes_peak)
+    # A pattern the reference picture already had, at the same frequency, is the scene (bricks,
+    # a fence), not interference.
+    if reference is None:
+        return check
+    known = reference.stripes
+    scene = peak.same_place(known) and known.value >= t.stripes_peak * 0.7
+    return _unless(check, not scene, "the reference picture has the same pattern")
 
 
 def _frozen(sample: Sample, previous: Sample | None, t: QualityThresholds) -> FaultCheck:

@@ -2,8 +2,9 @@
 (against the reference picture).
 
 A ``Sample`` is the small part of a frame worth keeping between probes (about 32 kB):
-a thumbnail for the view, the detail, brightness and colour of each grid cell, and sixteen
-full-resolution blocks whose sensor noise tells a live picture from a repeated one.
+a thumbnail for the view, the detail, brightness and colour of each grid cell, sixteen
+full-resolution blocks whose sensor noise tells a live picture from a repeated one, and the
+picture's strongest spectral peak (a repeating pattern of the scene itself).
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from camhealth.health.measures import Measure, cell_chroma, cell_detail, cell_level
+from camhealth.health.measures import (
+    Measure,
+    Peak,
+    cell_chroma,
+    cell_detail,
+    cell_level,
+    stripe_peak,
+)
 from camhealth.health.views import F32, U8, Mask, Views
 
 THUMB_SIZE = (160, 90)
@@ -34,9 +42,10 @@ class Sample:
     chroma: F32
     blocks: U8
     usable: Mask
+    stripes: Peak
 
 
-def sample_of(v: Views) -> Sample:
+def sample_of(v: Views, stripes: Peak | None = None) -> Sample:
     blocks, usable = [], []
     osd_scale = v.osd.shape[1] / v.width
     for fy in BLOCK_Y:
@@ -58,6 +67,7 @@ def sample_of(v: Views) -> Sample:
         chroma=cell_chroma(v.lab),
         blocks=np.stack(blocks),
         usable=np.array(usable, dtype=bool),
+        stripes=stripe_peak(v) if stripes is None else stripes,
     )
 
 

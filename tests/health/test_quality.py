@@ -177,3 +177,16 @@ def test_a_picture_with_detail_at_every_pixel_is_not_upscaled() -> None:
     mosaic = np.vstack([np.hstack([photo(name, size=(640, 360)) for name in row]) for row in rows])
     diagnosis = run(camera(mosaic))
     assert not diagnosis.upscaled and diagnosis.effective_width == 1920
+
+
+def test_a_pattern_the_reference_already_had_is_the_scene_not_stripes() -> None:
+    x = np.arange(320, dtype=np.float32)
+    grating = np.clip(photo() + 30 * np.sin(x * 2 * np.pi / 9)[None, :, None], 0, 255)
+    fence = grating.astype(np.uint8)  # a railing in front of the camera, always there
+    alone = run(camera(fence)).check(ImageFault.stripes)
+    assert alone.detected
+    with_reference = run(camera(fence), reference=reference_of(camera(fence, seed=5)))
+    check = with_reference.check(ImageFault.stripes)
+    assert not check.detected and check.note == "the reference picture has the same pattern"
+    new = run(camera(fence), reference=reference_of(camera(photo(), seed=5)))
+    assert ImageFault.stripes in new.faults
