@@ -23,7 +23,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from sqlalchemy.engine import make_url
 
 from camhealth.health.thresholds import QualityConfig
 
@@ -45,6 +44,8 @@ class DatabaseConfig(_Section):
     @field_validator("url")
     @classmethod
     def _known_driver(cls, value: SecretStr) -> SecretStr:
+        from sqlalchemy.engine import make_url
+
         try:
             url = make_url(value.get_secret_value())
         except Exception as exc:
@@ -58,6 +59,8 @@ class DatabaseConfig(_Section):
 
     def masked_url(self) -> str:
         """The URL with its password replaced, safe to print or log."""
+        from sqlalchemy.engine import make_url
+
         return make_url(self.url.get_secret_value()).render_as_string(hide_password=True)
 
 
