@@ -13,7 +13,6 @@ every page but the login needs a login, through the exporter's ``auth`` middlewa
                                    e-police coverage), and why
 ``/login``, ``/logout``            CSRF-protected forms; ``/lang/{zh|en}`` switches the language
 ``/pictures/{id}/last.jpg``        the camera's last stored picture (history store)
-``/pictures/{id}/reference.jpg``   its reference picture (registry)
 =================================  ==============================================================
 """
 
@@ -41,7 +40,6 @@ def setup_console(app: web.Application, zone: ZoneInfo = CITY_ZONE) -> None:
     routes.add_get("/cameras/{camera}", views.camera_page)
     routes.add_get("/areas", views.areas)
     routes.add_get("/pictures/{camera}/last.jpg", pictures.last_picture)
-    routes.add_get("/pictures/{camera}/reference.jpg", pictures.reference_picture)
     routes.add_get("/login", access.login_page)
     routes.add_post("/login", access.login_submit)
     routes.add_post("/logout", access.logout_submit)

@@ -15,7 +15,13 @@ from aiohttp import web
 from camhealth.exporter.services import SERVICES
 from camhealth.exporter.web import exports
 from camhealth.exporter.web.listing import Filters, Row, choices, maintenance_rows
-from camhealth.exporter.web.past import as_rows, camera_events, timeline, trends
+from camhealth.exporter.web.past import (
+    as_rows,
+    camera_events,
+    last_picture_ref,
+    timeline,
+    trends,
+)
 from camhealth.exporter.web.render import CONSOLE, render, translator
 from camhealth.health.indicators import Indicator
 from camhealth.health.snapshot import CameraEntry, Snapshot
@@ -145,6 +151,7 @@ async def camera_page(request: web.Request) -> web.Response:
         statuses=_statuses(entry),
         timeline=timeline(events or [], snapshot.made_at, entry.state.intact),
         events=None if events is None else as_rows(events),
+        last_picture=last_picture_ref(events or []),
         has_reference=services.registry is not None,
     )
 
