@@ -13,7 +13,10 @@ from tests.health.quality_pictures import camera, defocus, exposure, jpeg, photo
 
 DEFAULTS = QualityThresholds()
 SCENES = st.sampled_from(["astronaut", "coffee", "chelsea", "rocket", "camera"])
-PROPERTY = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomised: the same examples on every run, so CI never fails on a new draw.
+PROPERTY = settings(
+    max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 STEADY = [
     ImageFault.blank,
     ImageFault.too_dark,
@@ -43,9 +46,15 @@ def test_a_little_more_sensor_noise_barely_moves_any_score(
         assert moved < 0.2, (fault, before.check(fault), after.check(fault))
 
 
+def overexposed(picture: np.ndarray) -> np.ndarray:
+    """Exposed so that the median tone ends near white, whatever the scene's own brightness."""
+    median = float(np.median(picture.mean(axis=2))) / 255
+    return exposure(picture, (235 / 255) ** 2.2 / max(median, 0.01) ** 2.2)
+
+
 FAULTS = {
     ImageFault.too_dark: lambda p: exposure(p, 0.015),
-    ImageFault.too_bright: lambda p: exposure(p, 8.0),
+    ImageFault.too_bright: overexposed,
     ImageFault.blur: lambda p: defocus(p, 6),
     ImageFault.noise: lambda p: np.clip(
         p + np.random.default_rng(1).normal(0, 25, p.shape), 0, 255
