@@ -2,6 +2,7 @@
 
     uv run python bench/probes.py frames [--samples 10]
     uv run python bench/probes.py reachability --cameras 1000 [--seconds 70]
+    uv run python bench/probes.py memory --cameras 20000
 
 frames: CPU-seconds and wall time per frame sample (open the stream, first keyframe decoded) for
 each codec and size; beside it the ffmpeg command a user would script, and the floor: decoding
@@ -33,6 +34,7 @@ import av
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from camhealth.camera_registry.records import CameraRecord
 from camhealth.config import ProbesConfig
 from camhealth.probes.depacketize import CODECS
 from camhealth.probes.frames import DECODERS, FrameDecoder, _play_keyframe, probe_frames
@@ -40,7 +42,7 @@ from camhealth.probes.results import ProbeKind
 from camhealth.probes.rtsp import probe_rtsp
 from camhealth.probes.scheduler import Scheduler
 from camhealth.probes.steps import Steps
-from camhealth.probes.targets import Probers, Watched
+from camhealth.probes.targets import Probers, Watched, watched
 from tests.probes.fleet import RunningFleet, simulated_fleet, warm
 
 SIZES = ["640x360", "1280x720", "1920x1080", "3840x2160"]
@@ -276,9 +278,56 @@ async def reachability(cameras: int, seconds: float) -> None:
               f"ours/blackbox CPU per RTSP probe = {ours_rtsp / (bb_used / sent):.2f}")  # fmt: skip
 
 
+# ------------------------------------------------------------------ memory
+
+
+def rss_mib() -> float:
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+
+def records(count: int) -> list[CameraRecord]:
+    def host(i: int) -> str:
+        return f"10.{i // 65536}.{i // 256 % 256}.{i % 256}"
+
+    return [
+        CameraRecord(
+            id=f"c{i}",
+            name=f"camera {i}",
+            area_id="a1",
+            onvif_url=f"http://{host(i)}/onvif/device_service",
+            rtsp_url=f"rtsp://{host(i)}/Streaming/Channels/101",
+            sub_rtsp_url=f"rtsp://{host(i)}/Streaming/Channels/102",
+            platform_url=f"rtsp://10.255.0.1/relay/c{i}/main",
+        )
+        for i in range(count)
+    ]
+
+
+async def memory(cameras: int) -> None:
+    """RSS of the watched set, the ONVIF WSDLs and the scheduler's state; refresh's CPU."""
+    print(f"machine: {machine()}\n")
+    base = rss_mib()
+    watched_set = [watched(r, "admin", "password", 5.0) for r in records(cameras)]
+    probers = Probers(ProbesConfig())
+    await probers.start()
+    loaded = rss_mib()
+    scheduler = Scheduler(ProbesConfig(), probers.run, lambda *_: None)
+    cpu = time.process_time()
+    scheduler.refresh(watched_set)
+    first = time.process_time() - cpu
+    cpu = time.process_time()
+    scheduler.refresh(watched_set)
+    again = time.process_time() - cpu
+    print(f"RSS: imports {base:.0f} MiB; + {cameras} watched cameras and the ONVIF WSDLs "
+          f"{loaded:.0f} MiB; + the scheduler's state {rss_mib():.0f} MiB")  # fmt: skip
+    print(f"refresh: first {first * 1000:.0f} ms CPU, unchanged {again * 1000:.0f} ms CPU")
+    await probers.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["frames", "reachability"])
+    parser.add_argument("what", choices=["frames", "reachability", "memory"])
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--cameras", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=70.0)
@@ -286,6 +335,8 @@ def main() -> None:
     run: Callable[[], object]
     if args.what == "frames":
         run = lambda: frames(args.samples)  # noqa: E731
+    elif args.what == "memory":
+        run = lambda: memory(args.cameras)  # noqa: E731
     else:
         run = lambda: reachability(args.cameras, args.seconds)  # noqa: E731
     asyncio.run(run())  # type: ignore[arg-type]
