@@ -242,6 +242,14 @@ class Peak:
     row: int = 0
     column: int = 0
 
+    def as_array(self) -> F32:
+        """As four numbers, so a Sample stays a set of plain arrays (storable without pickle)."""
+        return np.array([self.value, self.scale, self.row, self.column], np.float32)
+
+    @classmethod
+    def from_array(cls, numbers: F32) -> Peak:
+        return cls(float(numbers[0]), int(numbers[1]), int(numbers[2]), int(numbers[3]))
+
     def same_place(self, other: Peak) -> bool:
         return (
             self.scale == other.scale

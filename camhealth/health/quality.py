@@ -257,7 +257,7 @@ def _stripes(peak: m.Peak, reference: Sample | None, t: QualityThresholds) -> Fa
     # a fence), not interference.
     if reference is None:
         return check
-    known = reference.stripes
+    known = m.Peak.from_array(reference.stripes)
     scene = peak.same_place(known) and known.value >= t.stripes_peak * 0.7
     return _unless(check, not scene, "the reference picture has the same pattern")
 

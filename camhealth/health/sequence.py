@@ -42,7 +42,7 @@ class Sample:
     chroma: F32
     blocks: U8
     usable: Mask
-    stripes: Peak
+    stripes: F32  # the strongest spectral peak, Peak.as_array()
 
 
 def sample_of(v: Views, stripes: Peak | None = None) -> Sample:
@@ -67,7 +67,7 @@ def sample_of(v: Views, stripes: Peak | None = None) -> Sample:
         chroma=cell_chroma(v.lab),
         blocks=np.stack(blocks),
         usable=np.array(usable, dtype=bool),
-        stripes=stripe_peak(v) if stripes is None else stripes,
+        stripes=(stripe_peak(v) if stripes is None else stripes).as_array(),
     )
 
 
