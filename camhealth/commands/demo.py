@@ -32,6 +32,7 @@ from camhealth.monitor.service import (
     after_first_cycle,
     exporter_url,
     running_pipeline,
+    stop_signals,
     until_stopped,
 )
 from camhealth.monitor.tables import indicator_table
@@ -172,10 +173,11 @@ async def monitor_demo(settings: Settings, duration: float | None, console: Cons
     await fleet.start()
     try:
         await control.start()
-        async with running_pipeline(settings) as pipeline:
-            _print_where(console, fleet, control, settings)
-            shown = after_first_cycle(pipeline, lambda p: _print_indicators(console, p))
-            await until_stopped(duration, shown)
+        with stop_signals() as stop:
+            async with running_pipeline(settings) as pipeline:
+                _print_where(console, fleet, control, settings)
+                shown = after_first_cycle(pipeline, lambda p: _print_indicators(console, p))
+                await until_stopped(stop, duration, shown)
     finally:
         await control.stop()
         await fleet.stop()

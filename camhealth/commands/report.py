@@ -16,7 +16,7 @@ from camhealth.camera_registry.store import Registry, RegistryError
 from camhealth.commands.context import fail, get_context
 from camhealth.config import Settings
 from camhealth.health.timeline import Period
-from camhealth.monitor.report import HOLD_INTERVALS, Report, build_report
+from camhealth.monitor.report import HOLD_INTERVALS, HOLD_SECONDS, Report, build_report
 from camhealth.monitor.report_formats import Format, render
 from camhealth.monitor.store import MonitorStore
 
@@ -65,7 +65,8 @@ async def make_report(
     async with await Registry.open(settings) as registry:
         areas, cameras = await registry.list_areas(), await registry.list_cameras()
     store = await MonitorStore.open(settings)
-    hold = timedelta(seconds=HOLD_INTERVALS * settings.monitor.history_interval)
+    interval = settings.monitor.history_interval
+    hold = timedelta(seconds=max(HOLD_INTERVALS * interval, HOLD_SECONDS))
     built = build_report(
         period,
         district,

@@ -14,7 +14,12 @@ from camhealth.commands.context import fail, get_context
 from camhealth.config import Settings
 from camhealth.health.indicators import Indicator
 from camhealth.monitor.pipeline import Pipeline
-from camhealth.monitor.service import after_first_cycle, running_pipeline, until_stopped
+from camhealth.monitor.service import (
+    after_first_cycle,
+    running_pipeline,
+    stop_signals,
+    until_stopped,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +46,9 @@ def run(ctx: typer.Context, duration: Duration = None) -> None:
 
 
 async def _run(settings: Settings, duration: float | None) -> None:
-    async with running_pipeline(settings) as pipeline:
-        await until_stopped(duration, after_first_cycle(pipeline, _log_indicators))
+    with stop_signals() as stop:
+        async with running_pipeline(settings) as pipeline:
+            await until_stopped(stop, duration, after_first_cycle(pipeline, _log_indicators))
 
 
 def _log_indicators(pipeline: Pipeline) -> None:

@@ -1,7 +1,8 @@
 """What the pipeline remembers per camera, and how one probe result changes it.
 
-``Cameras.observe`` takes one probe result: a picture is diagnosed (against the camera's last
-sample and its reference view), the observation steps the camera's state, and the outcome says
+``Cameras.diagnose`` judges a picture against the camera's last sample and its reference view;
+``Cameras.observe`` steps the camera's state with one probe result (and its picture's
+diagnosis, when it got one), and the outcome says
 what to store: the new state, its events, the picture kept for the next ``frozen`` check, the
 evidence picture of the events, and a new reference view when one was taken.
 
@@ -78,14 +79,19 @@ class Cameras:
         for table in (self.states, self.samples, self.references, self.main_sizes):
             table.pop(camera_id, None)
 
-    async def observe(
-        self, watch: Watch, result: ProbeResult, now: datetime, in_maintenance: bool
+    def observe(
+        self,
+        watch: Watch,
+        result: ProbeResult,
+        now: datetime,
+        in_maintenance: bool,
+        diagnosis: FrameDiagnosis | None = None,
     ) -> Outcome:
+        """Step the camera's state; ``diagnosis`` is its picture's (None: not diagnosed)."""
         stream = result.stream
         if result.kind is ProbeKind.rtsp and stream and stream.width and stream.height:
             self.main_sizes[watch.id] = (stream.width, stream.height)
-        frame = result.frame if result.ok else None
-        diagnosis = None if frame is None else await self._diagnose(watch, frame)
+        frame = result.frame if result.ok and diagnosis is not None else None
         ref = f"{watch.id}@{now.isoformat()}" if frame is not None else None
         observation = Observation.of(
             result,
@@ -106,7 +112,8 @@ class Cameras:
         reference = self._new_reference(watch, before, state, diagnosis, frame)
         return Outcome(state, events, picture, evidence, reference)
 
-    async def _diagnose(self, watch: Watch, frame: FrameSample) -> FrameDiagnosis:
+    async def diagnose(self, watch: Watch, frame: FrameSample) -> FrameDiagnosis:
+        """The picture's diagnosis, computed in the diagnosis pool (CPU-bound, off the loop)."""
         thresholds = self.quality.for_camera(watch.id, watch.tags)
         previous, reference = self.samples.get(watch.id), self.references.get(watch.id)
         loop = asyncio.get_running_loop()

@@ -7,10 +7,13 @@ stops them in pairs, and publishes one immutable ``Snapshot`` that readers take 
         await pipeline.first_cycle.wait()
         snapshot = pipeline.snapshot          # the exporter reads this, and only this
 
-Probe results arrive from the scheduler on a queue and are decided one at a time (pictures are
-diagnosed in a worker thread); every ``monitor.flush_interval`` the changes since the last flush
-go to the store in one transaction and, when something changed, a new Snapshot replaces the old
-one (at most one per ``monitor.snapshot_interval``: building one for 20,000 cameras costs ~0.4 s).
+Probe results arrive from the scheduler on a queue and are decided one at a time; pictures are
+diagnosed in a small thread pool meanwhile, and when it is full a picture's probe is decided
+without judging the picture (``undiagnosed`` counts them), so a slow CPU never holds the
+reachability statuses back or lets a backlog of frames grow. Every ``monitor.flush_interval``
+the changes since the last flush go to the store in one transaction and, when something
+changed, a new Snapshot replaces the old one (at most one per ``monitor.snapshot_interval``:
+building one for 20,000 cameras costs ~0.4 s).
 At start the stored states and last pictures are restored, so confirmations in progress, faults
 and ``frozen`` comparisons carry across a restart without a burst of false changes.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +34,7 @@ from typing import Any, Self
 from camhealth.camera_registry.records import AreaRecord, CameraRecord
 from camhealth.camera_registry.store import Registry
 from camhealth.config import Settings
+from camhealth.health.quality import FrameDiagnosis
 from camhealth.health.snapshot import MonitorFacts, Snapshot, build_snapshot
 from camhealth.monitor.cameras import Cameras, Outcome, Watch
 from camhealth.monitor.pictures import sample_of_jpeg, unpack_sample
@@ -41,6 +46,10 @@ from camhealth.probes.targets import Probers, Watched, watched
 
 log = logging.getLogger(__name__)
 PRUNE_SECONDS = 3600.0
+# Pictures are diagnosed in threads (numpy and OpenCV release the GIL), a few waiting at most.
+# One core stays for the event loop and the probes' decode pool.
+DIAGNOSIS_THREADS = max(1, min(4, (os.cpu_count() or 1) - 1))
+MAX_DIAGNOSING = 4 * DIAGNOSIS_THREADS
 
 
 def utc_now() -> datetime:
@@ -56,7 +65,7 @@ class Pipeline:
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.settings, self.registry, self.store, self.clock = settings, registry, store, clock
-        self._diagnoser = ThreadPoolExecutor(1, thread_name_prefix="diagnose")
+        self._diagnoser = ThreadPoolExecutor(DIAGNOSIS_THREADS, thread_name_prefix="diagnose")
         self.cameras = Cameras(settings.health, settings.quality, self._diagnoser)
         self.probers = Probers(settings.probes)
         self.scheduler = Scheduler(settings.probes, self.probers.run, self._received)
@@ -71,7 +80,10 @@ class Pipeline:
         self._snapshot: Snapshot | None = None
         self._changed = True
         self._tasks: list[asyncio.Task[None]] = []
+        self._diagnosing: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
         self.decided = 0  # probe results turned into states, since start
+        self.undiagnosed = 0  # pictures not judged because the diagnosis pool was full
 
     # -- what readers see ---------------------------------------------------------------------
 
@@ -88,7 +100,7 @@ class Pipeline:
         await self._restore()
         watched_cameras = await self._load_registry()
         self.publish()
-        self._spawn(self._consume(), self._tick(), self.looplag.run(), self._refresh_every())
+        self._spawn(self._tick(), self._consume(), self.looplag.run(), self._refresh_every())
         self.scheduler.refresh(watched_cameras)
         self.scheduler.start()
         log.info("monitoring %d cameras", len(self._watches), extra={"cameras": len(self._watches)})
@@ -99,9 +111,16 @@ class Pipeline:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(10):
                 await self._queue.join()
-        for task in self._tasks:
+        # Pictures in diagnosis are finished, not cancelled: a cancelled task could leave a
+        # reference view's transaction half done (and SQLite locked for the final flush).
+        await asyncio.gather(*self._diagnosing, return_exceptions=True)
+        # The ticker ends on its own after its last flush: cancelled mid-write, it could not
+        # know whether its batch was committed (and would write it twice or lose it).
+        self._stopping.set()
+        ticker, *others = self._tasks
+        for task in others:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(ticker, *others, return_exceptions=True)
         self._tasks.clear()
         await self._flush(self.clock())
         await self.probers.close()
@@ -152,7 +171,7 @@ class Pipeline:
             result.append(target)
             frames, main = target.targets.get(ProbeKind.frames), target.targets.get(ProbeKind.rtsp)
             sub = frames is not None and main is not None and frames.url != main.url
-            if record.id not in self._watches:
+            if record.id not in self._watches and target.kinds:
                 self._waiting[record.id] = set(target.kinds)
             self._watches[record.id] = Watch(record.id, tuple(record.tags), sub)
         self._changed = True
@@ -175,25 +194,53 @@ class Pipeline:
         while True:
             camera_id, result, at = await self._queue.get()
             try:
-                await self._decide(camera_id, result, at)
+                if result.ok and result.frame is not None:
+                    self._picture(camera_id, result, at)
+                else:
+                    self._decide(camera_id, result, at, None)
             except Exception:  # one camera's bad result must not stop the others
                 log.exception("deciding a probe result failed", extra={"camera": camera_id})
             finally:
                 self._queue.task_done()
 
-    async def _decide(self, camera_id: str, result: ProbeResult, at: datetime) -> None:
+    def _picture(self, camera_id: str, result: ProbeResult, at: datetime) -> None:
+        """Diagnose in the background; when the pool is full, keep the probe's facts without
+        judging the picture (the next picture will be), rather than let a backlog grow."""
+        if len(self._diagnosing) >= MAX_DIAGNOSING:
+            self.undiagnosed += 1
+            self._decide(camera_id, result, at, None)
+            return
+        task = asyncio.get_running_loop().create_task(self._diagnosed(camera_id, result, at))
+        self._diagnosing.add(task)
+        task.add_done_callback(self._diagnosing.discard)
+
+    async def _diagnosed(self, camera_id: str, result: ProbeResult, at: datetime) -> None:
+        watch = self._watches.get(camera_id)
+        if watch is None or result.frame is None:
+            return
+        try:
+            if camera_id not in self.cameras.references:
+                stored = await self.registry.get_reference(camera_id)
+                self.cameras.references[camera_id] = stored and sample_of_jpeg(stored[0])
+            diagnosis = await self.cameras.diagnose(watch, result.frame)
+            reference = self._decide(camera_id, result, at, diagnosis)
+            if reference is not None:
+                await self.registry.set_reference(camera_id, reference, at)
+                log.info("reference view taken", extra={"camera": camera_id})
+        except Exception:
+            log.exception("diagnosing a picture failed", extra={"camera": camera_id})
+
+    def _decide(
+        self, camera_id: str, result: ProbeResult, at: datetime, diagnosis: FrameDiagnosis | None
+    ) -> bytes | None:
+        """Step the camera's state; a new reference view to keep, if one was taken."""
         watch, record = self._watches.get(camera_id), self._records.get(camera_id)
         if watch is None or record is None:
-            return  # removed from the registry while it was probed
-        if result.frame is not None and camera_id not in self.cameras.references:
-            stored = await self.registry.get_reference(camera_id)
-            self.cameras.references[camera_id] = stored and sample_of_jpeg(stored[0])
-        outcome = await self.cameras.observe(watch, result, at, record.in_maintenance(at))
+            return None  # removed from the registry while it was probed
+        outcome = self.cameras.observe(watch, result, at, record.in_maintenance(at), diagnosis)
         self._keep(camera_id, outcome, at)
-        if outcome.reference is not None:
-            await self.registry.set_reference(camera_id, outcome.reference, at)
-            log.info("reference view taken", extra={"camera": camera_id})
         self._count(camera_id, result.kind)
+        return outcome.reference
 
     def _keep(self, camera_id: str, outcome: Outcome, at: datetime) -> None:
         batch = self._batch
@@ -234,13 +281,16 @@ class Pipeline:
         config = self.settings.monitor
         last_history = last_prune = 0.0
         last_snapshot = time.monotonic()
-        while True:
-            await asyncio.sleep(config.flush_interval)
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), config.flush_interval)
             now, mono = self.clock(), time.monotonic()
             if self._changed and mono - last_snapshot >= config.snapshot_interval:
                 self.publish(now)
                 last_snapshot = mono
-            if mono - last_history >= config.history_interval:
+            # Until every camera has been probed the indicators are partly guesses: not history.
+            recording = self.first_cycle.is_set()
+            if recording and mono - last_history >= config.history_interval:
                 self._batch.add_history(now, self.snapshot.indicators)
                 last_history = mono
             try:

@@ -23,8 +23,10 @@ from camhealth.health.state import CameraState
 from camhealth.health.timeline import Period, Uptime, WeightedRate, intact_changes, time_weighted
 from camhealth.health.timeline import uptime as camera_uptime
 
-# Once the monitor stops recording, its last sample stops counting after this many intervals.
+# Once the monitor stops recording, its last sample stops counting after this many intervals
+# (and never before HOLD_SECONDS: a busy monitor that samples late has not stopped).
 HOLD_INTERVALS = 3
+HOLD_SECONDS = 300.0
 _NOT_INTACT = (EventKind.became_not_intact, EventKind.fault_confirmed)
 _NOWHERE = AreaRecord(id="none", name="none")
 

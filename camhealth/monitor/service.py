@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 from camhealth.camera_registry.store import Registry
 from camhealth.config import Settings
@@ -39,19 +39,30 @@ def exporter_url(settings: Settings) -> str:
     return f"{scheme}://{config.host}:{config.port}"
 
 
-async def until_stopped(duration: float | None, first_cycle: Awaitable[None] | None = None) -> None:
-    """Wait for SIGINT/SIGTERM or ``duration`` seconds; ``first_cycle`` runs alongside."""
+@contextlib.contextmanager
+def stop_signals() -> Iterator[asyncio.Event]:
+    """An event set by SIGINT/SIGTERM; installed first, so a signal during start-up still
+    stops the service cleanly once it has started."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop.set)
+    try:
+        yield stop
+    finally:
+        for signum in STOP_SIGNALS:
+            loop.remove_signal_handler(signum)
+
+
+async def until_stopped(
+    stop: asyncio.Event, duration: float | None, first_cycle: Awaitable[None] | None = None
+) -> None:
+    """Wait for ``stop`` or ``duration`` seconds; ``first_cycle`` runs alongside."""
     side = asyncio.ensure_future(first_cycle) if first_cycle is not None else None
     try:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), duration)
     finally:
-        for signum in STOP_SIGNALS:
-            loop.remove_signal_handler(signum)
         if side is not None:
             side.cancel()
             await asyncio.gather(side, return_exceptions=True)

@@ -94,7 +94,7 @@ class MonitorStore:
             await self._upsert(conn, StateRow, "camera_id", _state_rows(batch.states))
             await self._upsert(conn, PictureRow, "camera_id", _picture_rows(batch))
             await _insert(conn, EventRow, [_event_row(e) for e in batch.events])
-            await _insert(conn, EvidenceRow, _evidence_rows(batch))
+            await self._upsert(conn, EvidenceRow, "ref", _evidence_rows(batch))
             history_key = ("at", "district", "indicator")
             await self._upsert(conn, HistoryRow, history_key, batch.history)
 

@@ -42,6 +42,7 @@ async def test_report_agrees_with_the_truth(
             )
 
         await eventually(settled, 40, "statuses match the truth")
+        await asyncio.wait_for(pipeline.first_cycle.wait(), 30)  # history is recorded from here
         start = utc_now() + timedelta(seconds=1.5)  # after the next history sample
         await asyncio.sleep(5)
         end = utc_now()

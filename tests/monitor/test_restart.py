@@ -128,6 +128,7 @@ async def test_sigkill_mid_cycle_loses_nothing(
 
     process = _start(settings, log)
     try:
+        await eventually(lambda: log.read_text().count("exporter listening") == 2, 60, "restarted")
         await _wait_for(
             store,
             lambda s: s[victim].online.value is False and s[victim].stream.value is False,

@@ -61,16 +61,18 @@ async def test_a_batch_reads_back_equal(store: MonitorStore) -> None:
 
 async def test_a_failing_batch_writes_nothing(store: MonitorStore) -> None:
     await store.write(Batch(states={"c1": _streaking_state()}))
-    ref = f"c2@{T0.isoformat()}"
     broken = Batch(
         states={"c2": _streaking_state()},
         events=[_event(T0, "c2")],
-        evidence=[(ref, "c2", T0, b"a"), (ref, "c2", T0, b"b")],  # the same key twice
+        evidence=[(f"c2@{T0.isoformat()}", "c2", T0, b"a")],
+        # written last, and refused: a count cannot be NULL
+        history=[{"at": T0, "district": "", "indicator": "x", "numerator": None, "denominator": 1}],
     )
     with pytest.raises(IntegrityError):
         await store.write(broken)
     assert set(await store.states()) == {"c1"}
     assert await store.events() == []
+    assert await store.evidence([f"c2@{T0.isoformat()}"]) == {}
 
 
 async def test_upserts_keep_the_newest_and_history_carries_in(store: MonitorStore) -> None:
