@@ -133,7 +133,9 @@ def test_the_camhealth_commands_used_exist_with_their_options(words: list[str]) 
     command: Any = typer.main.get_command(app)
     options = [w for w in words if w.startswith("--")]
     for word in [w for w in words if not w.startswith("--")]:
-        command = command.commands[word]
+        # the CLI resolves its sub-commands lazily, so ask for them by name
+        command = command.get_command(typer.Context(command), word)
+        assert command is not None, word
     known = {opt for param in command.params for opt in param.opts}
     assert set(options) <= known
 
