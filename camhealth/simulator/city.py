@@ -15,7 +15,6 @@ from camhealth.camera_registry.records import AreaKind, CameraRecord, CameraRole
 from camhealth.simulator.camera import Codec, SimCamera, StreamSpec
 from camhealth.simulator.faults import Fault, FaultState
 from camhealth.simulator.plan import Layout, Plan, PlannedCamera
-from camhealth.simulator.scenes import SCENE_NAMES
 
 F = Fault
 # Faults dealt to key-area surveillance cameras: about 12% of them end up not intact.
@@ -48,6 +47,15 @@ SD_AREAS = ("heluo-weishengyuan", "xuefang-zhongxue", "heluo-jishi", "xuefang-ji
 # Intersections whose e-police cameras are both down: they count against e-police coverage.
 DARK_INTERSECTIONS = ("lk-heluo-zhongxin", "lk-xuefang-s212")
 PLATFORM_PORT = int(PLATFORM_HOST.rpartition(":")[2])
+# Few distinct clips, so a newcomer's first demo encodes its video in about a minute: every
+# distinct (scene, size, codec, night, picture fault) is one clip to encode. The scenes are
+# the daylight ones the diagnosis reads as they are (no dark launch site, no campus lawn).
+DAY_SCENES = ("garage", "cafe", "entrance")
+NIGHT_SCENE = "entrance"
+FAULTED_SCENE = "garage"
+HD_1080_AREAS = ("huochezhan", "renmin-guangchang")  # the rest stream 1280x720
+H265_AREAS = ("hangzhan-lou", "renmin-yiyuan")  # newer cameras: 1280x720 H.265
+NIGHT_AREAS = ("wulong-shidi", "lihua-jingqu")  # scenic spots filmed in IR
 
 
 def plan_city(city: DemoCity, seed: int = 2026) -> Plan:
@@ -80,24 +88,35 @@ def _planned(
     rng: random.Random, record: CameraRecord, injected: frozenset[Fault], kind: AreaKind
 ) -> PlannedCamera:
     url = urlsplit(record.rtsp_url or "")
-    codec = Codec.h265 if rng.random() < 0.25 else Codec.h264
-    size = (704, 576) if record.area_id in SD_AREAS else rng.choice(((1920, 1080), (1280, 720)))
+    area = record.area_id
+    codec, size = Codec.h264, (1280, 720)
+    if area in SD_AREAS:
+        size = (704, 576)
+    elif injected:
+        pass  # every broken camera shares one stream spec: one clip per picture fault
+    elif area in H265_AREAS:
+        codec = Codec.h265
+    elif area in HD_1080_AREAS:
+        size = (1920, 1080)
+    night = area in NIGHT_AREAS and not injected
+    scene = DAY_SCENES[rng.randrange(len(DAY_SCENES))]
+    if injected or size == (1920, 1080):
+        scene = FAULTED_SCENE
     password = record.password.get_secret_value() if record.password else ""
     sim = SimCamera(
         id=record.id,
         name=record.id,  # the OSD draws ASCII only
         host=url.hostname or "",
-        scene=SCENE_NAMES[rng.randrange(len(SCENE_NAMES))],
-        main=StreamSpec(*size, codec=codec, gop_seconds=rng.choice((1.0, 2.0))),
+        scene=NIGHT_SCENE if night else scene,
+        main=StreamSpec(*size, codec=codec, gop_seconds=1.0),
         sub=StreamSpec(640, 360, codec=codec),
         username=record.username or "admin",
         password=password,
         rtsp_port=url.port or 554,
         onvif_port=urlsplit(record.onvif_url or "").port or 80,
-        night=kind is not AreaKind.intersection and rng.random() < 0.1,
+        night=night,
         serial=f"DS{rng.randrange(10**9):09d}",
         faults=FaultState(set(injected)),
     )
     relayed = record.platform_url is not None
-    role = CameraRole(record.role)
-    return PlannedCamera(sim, record.area_id, role, relayed, injected)
+    return PlannedCamera(sim, area, CameraRole(record.role), relayed, injected)

@@ -223,7 +223,20 @@ def _night(image: Image) -> Image:
 def _occlude(image: Image, seed: int, night: bool) -> Image:
     """A leaf or a plastic bag right in front of the lens: large and out of focus; dark by day,
     glaring white at night when it reflects the camera's own IR light."""
-    h, w = image.shape[:2]
+    mask, mask_f, shade = _occluder(*image.shape[:2], seed)
+    # What stands out against the scene: a white bag on a dark one, a dark leaf on a bright
+    # one; at night whatever is that close glares white in the IR light.
+    covered = float(image[mask > 0].mean()) if mask.any() else 0.0
+    light = night or covered < 110
+    colour = np.array([215.0, 215.0, 205.0] if light else [36.0, 50.0, 22.0])
+    leaf = colour * (1.1 - 0.3 * shade)
+    return _to_uint8(image.astype(np.float32) * (1 - mask_f) + leaf * mask_f)
+
+
+@lru_cache(maxsize=8)
+def _occluder(h: int, w: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The occluder's shape, edge and shading: the same in every frame, and blurring with a
+    kernel a tenth of the picture wide costs a second a frame, so it is drawn once."""
     mask = np.zeros((h, w), np.uint8)
     rng = np.random.default_rng(seed)
     centre = (int(w * rng.uniform(0.25, 0.4)), int(h * rng.uniform(0.5, 0.7)))
@@ -232,13 +245,7 @@ def _occlude(image: Image, seed: int, night: bool) -> Image:
     mask_f = cv2.GaussianBlur(mask, (0, 0), sigmaX=w / 50).astype(np.float32)[..., None] / 255
     # Out of focus: no texture, only a soft shading from the edge (lit) to the middle.
     shade = cv2.GaussianBlur(mask, (0, 0), sigmaX=w / 12).astype(np.float32)[..., None] / 255
-    # What stands out against the scene: a white bag on a dark one, a dark leaf on a bright
-    # one; at night whatever is that close glares white in the IR light.
-    covered = float(image[mask > 0].mean()) if mask.any() else 0.0
-    light = night or covered < 110
-    colour = np.array([215.0, 215.0, 205.0] if light else [36.0, 50.0, 22.0])
-    leaf = colour * (1.1 - 0.3 * shade)
-    return _to_uint8(image.astype(np.float32) * (1 - mask_f) + leaf * mask_f)
+    return mask, mask_f, shade
 
 
 def _stripes(image: Image, gop: int) -> Image:
