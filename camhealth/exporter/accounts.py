@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from camhealth.camera_registry.database import create_engine, migrate
+from camhealth.camera_registry.database import open_migrated
 from camhealth.config import Settings
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@\-]{0,63}$"
@@ -123,12 +123,7 @@ class Accounts:
 
     @classmethod
     async def open(cls, settings: Settings, hasher: PasswordHasher = SECURE_HASHER) -> Accounts:
-        engine = create_engine(settings.database.url.get_secret_value())
-        try:
-            await migrate(engine)
-        except BaseException:
-            await engine.dispose()
-            raise
+        engine = await open_migrated(settings.database.url.get_secret_value())
         return cls(engine, hasher)
 
     async def aclose(self) -> None:

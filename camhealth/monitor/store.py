@@ -19,7 +19,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from camhealth.camera_registry.database import create_engine, migrate
+from camhealth.camera_registry.database import open_migrated
 from camhealth.camera_registry.models import Base
 from camhealth.config import MonitorConfig, Settings
 from camhealth.health.events import Event
@@ -75,12 +75,7 @@ class MonitorStore:
 
     @classmethod
     async def open(cls, settings: Settings) -> MonitorStore:
-        engine = create_engine(settings.database.url.get_secret_value())
-        try:
-            await migrate(engine)
-        except BaseException:
-            await engine.dispose()
-            raise
+        engine = await open_migrated(settings.database.url.get_secret_value())
         return cls(engine)
 
     async def close(self) -> None:
