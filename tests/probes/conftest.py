@@ -10,6 +10,7 @@ import pytest
 
 from camhealth.probes.auth import Credentials
 from camhealth.probes.frames import FrameDecoder
+from camhealth.probes.onvif import OnvifClients
 from camhealth.probes.steps import Target
 from camhealth.simulator.camera import MAIN_PATH, SUB_PATH, Codec, SimCamera, StreamSpec
 from camhealth.simulator.clips import ClipLibrary, default_cache_dir
@@ -99,3 +100,12 @@ async def decoder() -> AsyncIterator[FrameDecoder]:
     frame_decoder = FrameDecoder(workers=1)
     yield frame_decoder
     frame_decoder.close()
+
+
+@pytest.fixture
+async def clients() -> AsyncIterator[OnvifClients]:
+    """ONVIF clients (parsed WSDLs, one HTTP session) shared by a test's probes."""
+    shared = OnvifClients()
+    await shared.start()
+    yield shared
+    await shared.close()

@@ -39,14 +39,6 @@ async def soap_server(body: bytes, status: int = 200) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
-@pytest.fixture
-async def clients() -> AsyncIterator[OnvifClients]:
-    shared = OnvifClients()
-    await shared.start()
-    yield shared
-    await shared.close()
-
-
 async def probe(url: str, clients: OnvifClients):  # type: ignore[no-untyped-def]
     return await probe_onvif(Target(url, Credentials("admin", "pw-secret"), 2.0), clients)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from camhealth.probes.auth import Credentials
@@ -12,14 +10,6 @@ from camhealth.probes.results import FailureCode
 from camhealth.probes.steps import Target
 from camhealth.simulator.faults import Fault
 from tests.probes.conftest import Sim
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[OnvifClients]:
-    shared = OnvifClients()
-    await shared.start()
-    yield shared
-    await shared.close()
 
 
 def onvif_target(sim: Sim, seconds: float = 3.0, password: str | None = None) -> Target:

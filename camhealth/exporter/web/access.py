@@ -9,6 +9,7 @@ cannot post a login in the user's name.  Logout is a form of the session, checke
 
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
 from importlib import resources
@@ -113,7 +114,13 @@ async def asset(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     if name not in _ASSETS:
         raise web.HTTPNotFound()
-    body = resources.files("camhealth.exporter.web").joinpath("static", name).read_bytes()
+    body = _asset_bytes(name)
     return web.Response(
         body=body, content_type=_ASSETS[name], headers={"Cache-Control": "max-age=3600"}
     )
+
+
+@functools.cache
+def _asset_bytes(name: str) -> bytes:
+    """Read once: the files ship with the package and every page asks for them."""
+    return resources.files("camhealth.exporter.web").joinpath("static", name).read_bytes()
