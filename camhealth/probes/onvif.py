@@ -25,7 +25,7 @@ import asyncio
 import gc
 import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import onvif
 import zeep.exceptions
+from lxml import etree
 from onvif.client import UsernameDigestTokenDtDiff as UsernameToken
 from onvif.client import ZeepAsyncClient, _cached_document
 from onvif.definition import SERVICES
@@ -40,10 +41,20 @@ from onvif.wsa import WsAddressingIfMissingPlugin
 from onvif.zeep_aiohttp import AIOHTTPTransport
 from zeep.settings import Settings
 
+from camhealth.probes.onvif_http import MAX_REPLY, SOAP_STATUSES, SoapChannel, status_error
+from camhealth.probes.onvif_soap import (
+    TDS,
+    Login,
+    SoapFault,
+    body,
+    device_information,
+    device_time,
+    not_authorized,
+    request,
+)
 from camhealth.probes.results import DeviceFacts, FailureCode, ProbeError, ProbeKind, ProbeResult
 from camhealth.probes.steps import Steps, Target, classify, run_probe
 
-MAX_REPLY = 256 * 1024  # a GetProfiles reply of a 16-channel NVR is ~100 KB
 WSDL_DIR = Path(onvif.__file__).parent / "wsdl"
 MAX_PROFILES = 2  # main and sub stream
 
@@ -57,17 +68,6 @@ SAFE_SETTINGS = Settings(
 )
 
 
-HTTP_STATUS = {
-    401: (FailureCode.auth_failed, "HTTP 401: the device refused the credentials"),
-    403: (FailureCode.auth_failed, "HTTP 403: the device refused the credentials"),
-    404: (FailureCode.not_found, "HTTP 404: no ONVIF service at this URL"),
-}
-
-
-def _http_error(status: int) -> tuple[FailureCode, str]:
-    return FailureCode.protocol_error, f"HTTP {status} from the ONVIF service"
-
-
 class BoundedTransport(AIOHTTPTransport):  # type: ignore[misc]
     """onvif-zeep-async's aiohttp transport, reading at most MAX_REPLY bytes of a reply."""
 
@@ -77,8 +77,8 @@ class BoundedTransport(AIOHTTPTransport):  # type: ignore[misc]
         headers = {"Content-Type": 'application/soap+xml; charset="utf-8"', **(headers or {})}
         data = message.encode() if isinstance(message, str) else message
         async with self.session.post(address, data=data, headers=headers) as response:
-            if response.status not in (200, 400, 500):  # 400/500 carry SOAP faults
-                raise ProbeError(*HTTP_STATUS.get(response.status, _http_error(response.status)))
+            if response.status not in SOAP_STATUSES:
+                raise status_error(response.status)
             if (response.content_length or 0) > MAX_REPLY:
                 raise ProbeError(FailureCode.protocol_error, "SOAP reply too large")
             content = bytearray()
@@ -150,54 +150,51 @@ class OnvifClients:
 
 
 def _token(target: Target, skew: float) -> UsernameToken | None:
-    if not target.credentials.present:
+    """zeep's WS-Security token for discovery: PasswordDigest, never the password in clear."""
+    login = _login(target)
+    if login is None:
         return None
+    return UsernameToken(
+        login.username, login.password, dt_diff=timedelta(seconds=skew), use_digest=True
+    )
+
+
+def _login(target: Target) -> Login | None:
     creds = target.credentials
-    return UsernameToken(creds.username, creds.password or "", dt_diff=timedelta(seconds=skew))
+    return Login(creds.username or "", creds.password or "") if creds.present else None
 
 
-def _device_time(reply: Any) -> datetime:
-    utc = reply.UTCDateTime
-    if utc is None:  # some devices only fill in LocalDateTime; treat it as UTC
-        utc = reply.LocalDateTime
-    if utc is None:
-        raise ProbeError(FailureCode.protocol_error, "GetSystemDateAndTime without a time")
-    d, t = utc.Date, utc.Time
-    return datetime(d.Year, d.Month, d.Day, t.Hour, t.Minute, t.Second, tzinfo=UTC)
+async def _ask(
+    channel: SoapChannel, operation: str, login: Login | None, skew: float
+) -> etree._Element:
+    """One prepared device-service operation: the content of the reply's Body."""
+    status, reply = await channel.post(f"{TDS}/{operation}", request(operation, login, skew))
+    return body(reply, fault_expected=status != 200)
 
 
-async def _clock_skew(clients: OnvifClients, target: Target) -> float:
-    async def ask(token: UsernameToken | None) -> float:
+async def _clock_skew(channel: SoapChannel, target: Target) -> float:
+    async def ask(login: Login | None) -> float:
         before = time.time()
-        reply = await clients.call("devicemgmt", target.url, "GetSystemDateAndTime", token)
+        reply = await _ask(channel, "GetSystemDateAndTime", login, 0.0)
         midpoint = (before + time.time()) / 2  # the device read its clock about then
-        return _device_time(reply).timestamp() - midpoint
+        return device_time(reply).timestamp() - midpoint
 
     try:
         return await ask(None)
-    except zeep.exceptions.Fault as fault:
-        if not _is_not_authorized(fault) or not target.credentials.present:
+    except SoapFault as fault:
+        login = _login(target)
+        if login is None or not not_authorized(fault.code, fault.subcodes, fault.reason):
             raise
-    return await ask(_token(target, 0.0))  # a device demanding WS-Security for everything
+        return await ask(login)  # a device demanding WS-Security for everything
 
 
-def _is_not_authorized(fault: zeep.exceptions.Fault) -> bool:
-    text = f"{fault.code} {fault.subcodes} {fault.message}".lower()
-    return "notauthorized" in text or "not authorized" in text or "sender not auth" in text
-
-
-def _text(value: Any) -> str | None:
-    return str(value).strip()[:200] if value is not None else None
-
-
-async def _device_info(clients: OnvifClients, target: Target, skew: float) -> DeviceFacts:
-    token = _token(target, skew)
-    info = await clients.call("devicemgmt", target.url, "GetDeviceInformation", token)
+async def _device_info(channel: SoapChannel, target: Target, skew: float) -> DeviceFacts:
+    info = device_information(await _ask(channel, "GetDeviceInformation", _login(target), skew))
     return DeviceFacts(
-        vendor=_text(info.Manufacturer),
-        model=_text(info.Model),
-        firmware=_text(info.FirmwareVersion),
-        serial=_text(info.SerialNumber),
+        vendor=info["Manufacturer"],
+        model=info["Model"],
+        firmware=info["FirmwareVersion"],
+        serial=info["SerialNumber"],
         clock_skew_seconds=round(skew, 3),
     )
 
@@ -218,12 +215,18 @@ async def _stream_uris(clients: OnvifClients, target: Target, skew: float) -> tu
     return tuple(uris)
 
 
+def _fault(step: str, code: object, subcodes: object, reason: object) -> tuple[FailureCode, str]:
+    if not_authorized(code, subcodes, reason):
+        return FailureCode.auth_failed, f"{step}: the device refused the credentials"
+    return FailureCode.protocol_error, f"{step}: SOAP fault ({str(reason)[:120]})"
+
+
 def _classify_onvif(exc: BaseException, step: str) -> tuple[FailureCode, str]:
-    """onvif/zeep/aiohttp errors in DESIGN.md's failure codes; the rest as every probe does."""
+    """SOAP/zeep/aiohttp errors in DESIGN.md's failure codes; the rest as every probe does."""
+    if isinstance(exc, SoapFault):
+        return _fault(step, exc.code, exc.subcodes, exc.reason)
     if isinstance(exc, zeep.exceptions.Fault):
-        if _is_not_authorized(exc):
-            return FailureCode.auth_failed, f"{step}: the device refused the credentials"
-        return FailureCode.protocol_error, f"{step}: SOAP fault ({str(exc.message)[:120]})"
+        return _fault(step, exc.code, exc.subcodes, exc.message)
     if isinstance(exc, zeep.exceptions.Error | AttributeError | TypeError):
         return FailureCode.protocol_error, f"{step}: malformed SOAP reply ({type(exc).__name__})"
     if isinstance(exc, aiohttp.ClientConnectorError):
@@ -239,12 +242,14 @@ async def probe_onvif(target: Target, clients: OnvifClients, discover: bool = Fa
     With ``discover``, also its stream URIs (in ``DeviceFacts.stream_uris``, main first).
     """
 
-    async def body(steps: Steps) -> None:
+    async def probe(steps: Steps) -> None:
+        channel = SoapChannel(target.url)
         try:
             async with steps.step("time"):
-                skew = await _clock_skew(clients, target)
+                skew = await _clock_skew(channel, target)
             async with steps.step("device_info"):
-                steps.device = await _device_info(clients, target, skew)
+                steps.device = await _device_info(channel, target, skew)
+            channel.close()
             if discover:
                 async with steps.step("discovery"):
                     uris = await _stream_uris(clients, target, skew)
@@ -254,10 +259,12 @@ async def probe_onvif(target: Target, clients: OnvifClients, discover: bool = Fa
         except Exception as exc:  # zeep raises many unrelated types on hostile replies
             code, detail = _classify_onvif(exc, steps.current)
             raise ProbeError(code, detail) from None
+        finally:
+            channel.close()
 
     if urlsplit(target.url).scheme not in ("http", "https"):
         return await run_probe(ProbeKind.onvif, target, _not_http)
-    return await run_probe(ProbeKind.onvif, target, body)
+    return await run_probe(ProbeKind.onvif, target, probe)
 
 
 async def _not_http(steps: Steps) -> None:
