@@ -34,6 +34,10 @@ def simulate(
         Path | None, typer.Option(help="MIX.yml: shares of faults, resolutions, codecs, night...")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the draw: same seed, same fleet.")] = 0,
+    first: Annotated[
+        int,
+        typer.Option(min=1, help="Number of the first camera (fleets in several processes)."),
+    ] = 1,
     registry_out: Annotated[
         Path | None, typer.Option(help="Write the cameras as a CSV for `camhealth cameras import`.")
     ] = None,
@@ -81,7 +85,7 @@ def simulate(
     platform_host, platform_port = _host_port(platform, "--platform")
     layout = Layout(base_address, onvif_port, rtsp_port, platform_host, platform_port)
     try:
-        plan = plan_fleet(cameras, load_mix(mix) if mix else Mix(), seed, layout)
+        plan = plan_fleet(cameras, load_mix(mix) if mix else Mix(), seed, layout, first)
     except MixError as exc:
         fail("invalid mix " + str(exc))
     except ValueError as exc:

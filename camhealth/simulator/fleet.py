@@ -18,6 +18,7 @@ Usage::
 from __future__ import annotations
 
 import asyncio
+import errno
 import resource
 import time
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from camhealth.simulator.platform import PlatformRelay
 from camhealth.simulator.rtsp_server import RtspServer
 
 STREAMS: tuple[Stream, ...] = ("main", "sub")
+SPARE_FILES = 2048  # beyond the listeners: connections, the relay, clips, the control API
 
 
 class Listeners(Protocol):
@@ -74,7 +76,7 @@ class Fleet:
         self._started = False
 
     async def start(self) -> None:
-        raise_open_file_limit()
+        self._check_open_file_limit()
         for server in self.servers:
             await server.start()
         self._started = True
@@ -86,6 +88,19 @@ class Fleet:
         except BaseException:
             await self.stop()
             raise
+
+    def _check_open_file_limit(self) -> None:
+        """Fail at once, and say why, when the process may not open a socket per listener."""
+        limit = raise_open_file_limit()
+        need = len(self.cameras) * len(self.servers) + SPARE_FILES
+        if need > limit:
+            raise OSError(
+                errno.EMFILE,
+                f"{len(self.cameras)} cameras need about {need} open files (a listening socket "
+                f"per camera and protocol, and connections) and this process may open {limit}: "
+                "raise the hard limit (ulimit -Hn) or run the fleet as several processes "
+                "(camhealth simulate --first)",
+            )
 
     async def stop(self) -> None:
         self._started = False

@@ -93,7 +93,12 @@ def camera_id(index: int) -> str:
     return f"3706820000132{0}{index:06d}"
 
 
-def plan_fleet(count: int, mix: Mix, seed: int = 0, layout: Layout | None = None) -> Plan:
+def plan_fleet(
+    count: int, mix: Mix, seed: int = 0, layout: Layout | None = None, first: int = 1
+) -> Plan:
+    """The plan of ``count`` cameras numbered from ``first``: fleets planned with disjoint
+    numbers (and base addresses) have disjoint camera and area ids, so one registry can hold
+    several (a process may not open enough sockets for 20,000 cameras)."""
     layout = layout or Layout()
     rng = random.Random(seed)
     hosts = host_addresses(layout.base_address, count)
@@ -105,7 +110,7 @@ def plan_fleet(count: int, mix: Mix, seed: int = 0, layout: Layout | None = None
     gops = deal(rng, mix.gop_seconds, count)
     nights = flags(rng, mix.night, count)
     relayed = flags(rng, mix.platform, count)
-    areas, area_of = _areas(rng, roles, mix)
+    areas, area_of = _areas(rng, roles, mix, first)
     cameras = []
     for index, host in enumerate(hosts):
         main = parse_resolution(mains[index] or "1920x1080")
@@ -114,8 +119,8 @@ def plan_fleet(count: int, mix: Mix, seed: int = 0, layout: Layout | None = None
         injected = fault_sets[index] or frozenset()
         settings = mix.fault_settings
         sim = SimCamera(
-            id=camera_id(index + 1),
-            name=f"{area_of[index].name} cam {index + 1}",
+            id=camera_id(first + index),
+            name=f"{area_of[index].name} cam {first + index}",
             host=host,
             scene=SCENE_NAMES[rng.randrange(len(SCENE_NAMES))],
             main=StreamSpec(*main, codec=codec, gop_seconds=gops[index] or 2.0),
@@ -131,7 +136,7 @@ def plan_fleet(count: int, mix: Mix, seed: int = 0, layout: Layout | None = None
 
 
 def _areas(
-    rng: random.Random, e_police: list[bool], mix: Mix
+    rng: random.Random, e_police: list[bool], mix: Mix, first: int
 ) -> tuple[list[AreaRecord], list[AreaRecord]]:
     """The areas, and each camera's: e-police cameras stand at intersections, the others in
     places of the key kinds (a ``key_areas`` share of them key areas) or of kind other."""
@@ -145,7 +150,7 @@ def _areas(
         kinds = cycle((AreaKind.intersection,) if is_e_police else KEY_KINDS)
         for group, key in zip(groups, keys, strict=True):
             kind = next(kinds) if key or is_e_police else AreaKind.other
-            number = len(areas) + 1
+            number = first + len(areas)  # a fleet has no more areas than cameras
             area = AreaRecord(
                 id=f"A{number:05d}",
                 name=f"{kind.value.replace('_', ' ').title()} {number}",

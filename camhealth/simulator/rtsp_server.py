@@ -43,6 +43,7 @@ one frame per 1/fps in real time, and waits for a slow TCP reader (no unbounded 
 from __future__ import annotations
 
 import asyncio
+import errno
 import re
 import secrets
 import time
@@ -185,6 +186,11 @@ class RtspServer:
                 listener.tasks.discard(task)
 
         server = await asyncio.start_server(handle, host, port, reuse_address=True, limit=_CHUNK)
+        if not server.sockets:
+            # asyncio skips a socket it could not create (EMFILE: out of file descriptors)
+            # and returns a server listening nowhere.
+            server.close()
+            raise OSError(errno.EMFILE, f"no socket could be opened for {host}:{port}")
         bound = server.sockets[0].getsockname()[1]
         listener = _Listener(server, resolver, faults or FaultState())
         self._listeners[(host, bound)] = listener

@@ -75,6 +75,27 @@ def test_plan_is_deterministic_and_follows_the_mix() -> None:
     assert len({p.camera.host for p in first.cameras}) == 200
 
 
+def test_fleets_numbered_apart_have_disjoint_cameras_and_areas() -> None:
+    one = plan_fleet(300, MIX, seed=7)
+    two = plan_fleet(300, MIX, seed=7, layout=Layout("127.2.0.0"), first=301)
+    ids = [p.camera.id for plan in (one, two) for p in plan.cameras]
+    areas = [a.id for plan in (one, two) for a in plan.areas]
+    assert len(set(ids)) == 600 and len(set(areas)) == len(areas)
+    assert two.cameras[0].camera.id.endswith("000301")
+    assert {p.area_id for p in two.cameras} <= {a.id for a in two.areas}
+
+
+async def test_a_fleet_past_the_open_file_limit_fails_at_once_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("camhealth.simulator.fleet.raise_open_file_limit", lambda: 2100)
+    before = open_fds()
+    fleet = Fleet(plan_fleet(200, MIX, seed=5, layout=layout()), RtspServer(ClipLibrary(tmp_path)))
+    with pytest.raises(OSError, match=r"200 cameras need about 2448 open files.*--first"):
+        await fleet.start()
+    assert open_fds() <= before  # failed before opening anything
+
+
 def test_bad_mix_lists_every_problem(tmp_path: Path) -> None:
     path = tmp_path / "mix.yml"
     path.write_text("faults: {melted: 0.1, blur+gone: 0.1}\nresolutions: {big: 1}\ncolour: 1\n")
