@@ -11,7 +11,8 @@ the next state and the ``Event`` of every status that changed out.  The rules (d
   it does not.  A change needs ``confirm_after`` failures or ``clear_after`` successes in a row.
 - faults: each image fault is confirmed after ``confirm_after`` bad pictures in a row and
   cleared after ``clear_after`` good ones; a failed probe is no picture and leaves the count.
-- hd: the size of the last decoded picture, a fact that needs no confirmation.
+- hd: the main stream's size, a fact that needs no confirmation: read from its parameter sets
+  by the ``rtsp`` probe (no picture needed), or the size of a picture decoded from it.
 - networked: the ``platform`` probe, with the same counts as the stream.  A platform failure
   while the same round's direct probe answered is a platform-only failure.
 - intact: online, the stream plays and no fault is confirmed.  Maintenance mutes events and
@@ -64,12 +65,22 @@ class DiagnosisLike(Protocol):
 
 
 @dataclass(frozen=True)
+class StreamSize:
+    """The main stream's picture size, and whether that is HD (the caller's thresholds)."""
+
+    width: int
+    height: int
+    hd: bool
+
+
+@dataclass(frozen=True)
 class Observation:
     """One probe's outcome, reduced to what the status depends on.
 
     ``direct_ok`` (platform probes): whether the same round's direct RTSP probe succeeded.
     ``snapshot`` is the caller's reference to the stored picture, kept as evidence.
     ``device`` and ``codec`` are facts to remember (``camhealth_camera_info``), not statuses.
+    ``size`` (rtsp probes): the main stream's size from its parameter sets, which decides hd.
     """
 
     probe: ProbeKind
@@ -82,6 +93,7 @@ class Observation:
     in_maintenance: bool = False
     device: DeviceFacts | None = None
     codec: str | None = None
+    size: StreamSize | None = None
 
     @classmethod
     def of(
@@ -91,6 +103,7 @@ class Observation:
         diagnosis: DiagnosisLike | None = None,
         snapshot: str | None = None,
         in_maintenance: bool = False,
+        size: StreamSize | None = None,
     ) -> Observation:
         return cls(
             probe=result.kind,
@@ -103,6 +116,7 @@ class Observation:
             in_maintenance=in_maintenance,
             device=result.device,
             codec=_codec(result),
+            size=size,
         )
 
     @property
@@ -228,7 +242,13 @@ def _observe(s: CameraState, obs: Observation, cfg: HealthConfig, now: datetime)
         return _observe_platform(s, obs, cfg, now)
     if obs.probe is ProbeKind.frames:
         return _observe_frames(s, obs, cfg, now)
+    if obs.size is not None and obs.failure is None:
+        return _sized(s, obs.size, now)
     return s
+
+
+def _sized(s: CameraState, size: StreamSize | DiagnosisLike, now: datetime) -> CameraState:
+    return replace(s, hd=s.hd.observe(size.hd, 1, now), width=size.width, height=size.height)
 
 
 def _by_outcome(ok: bool, cfg: HealthConfig) -> int:
@@ -255,14 +275,8 @@ def _observe_frames(
     picture = obs.diagnosis
     if not ok or picture is None:
         return replace(s, stream=stream)
-    return replace(
-        s,
-        stream=stream,
-        hd=s.hd.observe(picture.hd, 1, now),
-        width=picture.width,
-        height=picture.height,
-        faults=_observe_faults(s.faults, picture.checks, cfg, now),
-    )
+    s = replace(s, stream=stream, faults=_observe_faults(s.faults, picture.checks, cfg, now))
+    return _sized(s, picture, now)
 
 
 def _observe_faults(

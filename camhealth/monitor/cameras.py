@@ -8,7 +8,7 @@ evidence picture of the events, and a new reference view when one was taken.
 
 The frames probe plays the sub-stream when there is one (a 640x360 keyframe costs a fraction of
 a 1080p one), so whether a camera is HD is judged on its main stream's size, as the RTSP probe
-read it from the parameter sets.
+read it from the parameter sets: every ``rtsp`` probe decides it, with no picture at all.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from camhealth.config import HealthConfig
 from camhealth.health.events import Event
 from camhealth.health.quality import FaultCheck, FrameDiagnosis, diagnose
 from camhealth.health.sequence import Sample
-from camhealth.health.state import CameraState, Observation, step
+from camhealth.health.state import CameraState, Observation, StreamSize, step
 from camhealth.health.thresholds import QualityConfig, QualityThresholds
 from camhealth.monitor.pictures import diagnosis_json, pack_sample
 from camhealth.monitor.store import StoredPicture
@@ -89,8 +89,10 @@ class Cameras:
     ) -> Outcome:
         """Step the camera's state; ``diagnosis`` is its picture's (None: not diagnosed)."""
         stream = result.stream
+        size = None
         if result.kind is ProbeKind.rtsp and stream and stream.width and stream.height:
             self.main_sizes[watch.id] = (stream.width, stream.height)
+            size = StreamSize(stream.width, stream.height, self._hd(stream.width, stream.height))
         frame = result.frame if result.ok and diagnosis is not None else None
         ref = f"{watch.id}@{now.isoformat()}" if frame is not None else None
         observation = Observation.of(
@@ -98,6 +100,7 @@ class Cameras:
             diagnosis=None if diagnosis is None else self._sized(watch, diagnosis),
             snapshot=ref,
             in_maintenance=in_maintenance,
+            size=size,
         )
         before = self.states.get(watch.id) or CameraState(watch.id)
         state, events = step(before, observation, self.health, now)
@@ -128,8 +131,10 @@ class Cameras:
             remembered = (state.width, state.height) if state and state.width else None
             size = self.main_sizes.get(watch.id) or remembered or size  # type: ignore[assignment]
         width, height = size
-        hd = width >= self.quality.hd_min_width and height >= self.quality.hd_min_height
-        return Sized(width, height, hd, diagnosis.checks)
+        return Sized(width, height, self._hd(width, height), diagnosis.checks)
+
+    def _hd(self, width: int, height: int) -> bool:
+        return width >= self.quality.hd_min_width and height >= self.quality.hd_min_height
 
     def _new_reference(
         self,
