@@ -39,32 +39,27 @@ def _base(camera: SimCamera) -> str:
     return f"http://{camera.host}:{camera.onvif_port}"
 
 
-def _date_time(name: str, moment: datetime) -> str:
-    time_of_day = "".join(
-        element(f"tt:{part}", value)
-        for part, value in (
-            ("Hour", moment.hour),
-            ("Minute", moment.minute),
-            ("Second", moment.second),
-        )
-    )
-    date = "".join(
-        element(f"tt:{part}", value)
-        for part, value in (("Year", moment.year), ("Month", moment.month), ("Day", moment.day))
-    )
-    return f"<tt:{name}><tt:Time>{time_of_day}</tt:Time><tt:Date>{date}</tt:Date></tt:{name}>"
+# Pre-rendered: the clock is asked once a minute per camera, 333 times a second in a 20,000 fleet.
+_DATE_TIME = (
+    "<tt:{name}><tt:Time><tt:Hour>{t.hour}</tt:Hour><tt:Minute>{t.minute}</tt:Minute>"
+    "<tt:Second>{t.second}</tt:Second></tt:Time><tt:Date><tt:Year>{t.year}</tt:Year>"
+    "<tt:Month>{t.month}</tt:Month><tt:Day>{t.day}</tt:Day></tt:Date></tt:{name}>"
+)
+_TIME_REPLY = (
+    "<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime>"
+    "<tt:DateTimeType>NTP</tt:DateTimeType><tt:DaylightSavings>false</tt:DaylightSavings>"
+    "<tt:TimeZone><tt:TZ>CST-8</tt:TZ></tt:TimeZone>{utc}{local}"
+    "</tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>"
+)
 
 
 def get_system_date_and_time(camera: SimCamera, request: SoapRequest, now: datetime) -> str:
     clock = now
     if camera.faults.has(Fault.clock_skew):
         clock = now + timedelta(seconds=camera.faults.clock_skew_seconds)
-    return (
-        "<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime>"
-        "<tt:DateTimeType>NTP</tt:DateTimeType><tt:DaylightSavings>false</tt:DaylightSavings>"
-        "<tt:TimeZone><tt:TZ>CST-8</tt:TZ></tt:TimeZone>"
-        f"{_date_time('UTCDateTime', clock)}{_date_time('LocalDateTime', clock + LOCAL_OFFSET)}"
-        "</tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>"
+    return _TIME_REPLY.format(
+        utc=_DATE_TIME.format(name="UTCDateTime", t=clock),
+        local=_DATE_TIME.format(name="LocalDateTime", t=clock + LOCAL_OFFSET),
     )
 
 

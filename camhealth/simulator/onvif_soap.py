@@ -105,23 +105,35 @@ def parse_request(data: bytes) -> SoapRequest:
     )
 
 
+_TOKEN = f"{{{WSSE}}}UsernameToken"
+_SECURITY_PATH = (f"{{{WSSE}}}Security", f"{{{SOAP_ENV}}}Header", f"{{{SOAP_ENV}}}Envelope")
+
+
 def _username_token(root: etree._Element) -> UsernameToken | None:
-    token = root.find(f"{{{SOAP_ENV}}}Header/{{{WSSE}}}Security/{{{WSSE}}}UsernameToken")
-    if token is None:
+    """The Header/Security/UsernameToken; its children read in one pass (ElementPath
+    look-ups per field cost more than the whole parse)."""
+    token = next(root.iter(_TOKEN), None)
+    if token is None or tuple(a.tag for a in token.iterancestors()) != _SECURITY_PATH:
         return None
-    password = token.find(f"{{{WSSE}}}Password")
-    nonce = token.findtext(f"{{{WSSE}}}Nonce") or ""
+    fields = {child.tag: child for child in token}
+    password = fields.get(f"{{{WSSE}}}Password")
+    nonce = _field_text(fields, f"{{{WSSE}}}Nonce")
     try:
         nonce_bytes = base64.b64decode(nonce, validate=True)
     except ValueError:
         raise SoapFault("Sender", "InvalidArgVal", "the nonce is not Base64") from None
     return UsernameToken(
-        username=token.findtext(f"{{{WSSE}}}Username") or "",
+        username=_field_text(fields, f"{{{WSSE}}}Username"),
         password=(password.text or "") if password is not None else "",
         digest=password is not None and password.get("Type") == PASSWORD_DIGEST,
         nonce=nonce_bytes,
-        created=token.findtext(f"{{{WSU}}}Created") or "",
+        created=_field_text(fields, f"{{{WSU}}}Created"),
     )
+
+
+def _field_text(fields: dict[str, etree._Element], tag: str) -> str:
+    found = fields.get(tag)
+    return (found.text or "") if found is not None else ""
 
 
 _ENVELOPE = (
