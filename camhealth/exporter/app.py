@@ -39,10 +39,10 @@ from camhealth.exporter.history import HistoryStore
 from camhealth.exporter.metrics import (
     OPENMETRICS_CONTENT_TYPE,
     TEXT_CONTENT_TYPE,
-    RenderCache,
     wants_openmetrics,
 )
 from camhealth.exporter.replies import InvalidInput, error_response
+from camhealth.exporter.scrape import RenderCache, following
 from camhealth.exporter.services import SERVICES, Services, SnapshotSource
 from camhealth.exporter.web import setup_console
 
@@ -67,10 +67,11 @@ def build_app(
     )
     services = Services(snapshot_source, settings, registry, history, accounts)
     app[SERVICES] = services
-    app[_METRICS_CACHE] = RenderCache()
+    app[_METRICS_CACHE] = RenderCache(snapshot_source)
     auth.setup(app, settings)
     if accounts is None:
         app.cleanup_ctx.append(_own_accounts)
+    app.cleanup_ctx.append(_render_ahead)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
@@ -86,6 +87,11 @@ async def _own_accounts(app: web.Application) -> AsyncIterator[None]:
     services.accounts = await Accounts.open(services.settings)
     yield
     await services.accounts.aclose()
+
+
+async def _render_ahead(app: web.Application) -> AsyncIterator[None]:
+    async for _ in following(app[_METRICS_CACHE]):
+        yield
 
 
 @asynccontextmanager
@@ -168,12 +174,11 @@ async def readyz(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     auth.check_metrics_auth(request, services.settings.exporter)
-    snapshot = services.snapshot()
+    services.snapshot()  # 503 before the first one
     openmetrics = wants_openmetrics(request.headers.get("Accept", ""))
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-    cache = request.app[_METRICS_CACHE]
-    # A new Snapshot's first render takes tenths of a second: keep the event loop free.
-    body = await asyncio.to_thread(cache.body, snapshot, openmetrics, gzipped)
+    # Normally ready (rendered as the Snapshot came); if not, wait for it off the event loop.
+    _, body = await asyncio.to_thread(request.app[_METRICS_CACHE].body, openmetrics, gzipped)
     response = web.Response(
         body=body,
         headers={"Content-Type": OPENMETRICS_CONTENT_TYPE if openmetrics else TEXT_CONTENT_TYPE},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 import subprocess
@@ -12,12 +13,16 @@ from datetime import timedelta
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_om
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
-from camhealth.exporter.metrics import CameraLines, escape, render, wants_openmetrics
+from camhealth.exporter import metrics, scrape
+from camhealth.exporter.camera_metrics import CameraLines
+from camhealth.exporter.metrics import escape, render, wants_openmetrics
+from camhealth.exporter.scrape import RenderCache
 from camhealth.health.snapshot import build_snapshot
+from camhealth.probes.results import DeviceFacts
 from tests.conftest import require_command
 from tests.deploy.test_metric_names import DESIGN, PROPOSED
 from tests.exporter.city import AREAS, T0, cameras, snapshot, states
-from tests.exporter.conftest import settings_for
+from tests.exporter.conftest import Source, settings_for
 
 CAMERA = {"camera", "area", "district"}
 LABELS = {
@@ -207,13 +212,96 @@ async def test_metrics_basic_auth_when_configured(start, source, tmp_path):
 def test_lines_kept_from_an_earlier_snapshot_are_only_those_of_unchanged_cameras():
     kept = CameraLines()
     first = snapshot()
-    assert render(first, cameras=kept) == render(first)
+    before = kept.of(first)
+    assert render(first, cameras=before) == render(first)
     changed = dict(states())
     changed["park-01"] = replace(changed["park-01"], width=640, height=360)
     second = build_snapshot(T0 + timedelta(hours=2), AREAS, cameras(), changed)
-    text = render(second, cameras=kept)
+    after = kept.of(second)
+    # the unchanged cameras' lines are the very same objects: not formatted again
+    reused = [old is new for old, new in zip(before, after, strict=True)]
+    # station-02 (its maintenance window is over) and park-01 (its picture size)
+    assert reused == [True, False, True, False, True, True]
+    text = render(second, cameras=after)
     assert text == render(second)
     assert (
         b'camhealth_camera_frame_width_pixels{camera="park-01",area="park",district="\xe5' in text
     )
     assert b"} 640.0" in text
+
+
+def test_a_registry_reload_with_equal_records_formats_nothing_again():
+    kept = CameraLines()
+    before = kept.of(snapshot())
+    # every record, area and state a new object with the same values
+    reloaded = build_snapshot(
+        T0,
+        [a.model_copy() for a in AREAS],
+        [c.model_copy() for c in cameras()],
+        {k: replace(v) for k, v in states().items()},
+    )
+    assert all(old is new for old, new in zip(before, kept.of(reloaded), strict=True))
+
+
+def test_odd_label_values_stay_valid_text():
+    odd = dict(states())
+    device = DeviceFacts(
+        vendor="Ac%me\0\\", model='x"\ny', firmware="%s%%", clock_skew_seconds=-0.0
+    )
+    odd["park-01"] = replace(odd["park-01"], device=device, codec="h%d")
+    odd["x1-01"] = replace(odd["x1-01"], width=float("nan"), height=None)
+    text = render(build_snapshot(T0, AREAS, cameras(), odd)).decode()
+    found = samples(text)
+    (info,) = [
+        labels for labels, _ in found["camhealth_camera_info"] if labels["camera"] == "park-01"
+    ]
+    assert info["vendor"] == "Ac%me\ufffd\\" and info["model"] == 'x"\ny'
+    assert info["firmware"] == "%s%%" and info["codec"] == "h%d"
+    assert 'camhealth_camera_frame_width_pixels{camera="x1-01"' in text and "} NaN\n" in text
+    assert not [
+        1
+        for labels, _ in found["camhealth_camera_frame_height_pixels"]
+        if labels["camera"] == "x1-01"
+    ]
+
+
+def test_the_cache_renders_each_snapshot_once_and_serves_the_latest(monkeypatch):
+    made = []
+    real = metrics.render_gzip
+
+    def counted(*args):
+        made.append(args[0])
+        return real(*args)
+
+    monkeypatch.setattr(scrape, "render_gzip", counted)
+    source = Source(snapshot())
+    cache = RenderCache(source)
+    first, body = cache.body(openmetrics=True, gzipped=True)
+    assert gzip.decompress(body) == render(first, openmetrics=True)
+    assert cache.body(True, True) == (first, body) and made == [first]
+    # a new Snapshot is rendered ahead, for the kinds of body asked before
+    source.current = later = snapshot(T0 + timedelta(hours=2))
+    cache.prepare()
+    assert made == [first, later]
+    assert cache.body(True, True)[0] is later and made == [first, later]
+    cache.prepare()  # nothing new: nothing made
+    assert len(made) == 2
+
+
+async def test_a_published_snapshot_is_rendered_before_the_scrape(start, source, monkeypatch):
+    client = await start(source)
+    await client.get("/metrics", headers={"Accept-Encoding": "gzip"})
+    rendered = asyncio.Event()
+    real = metrics.render_gzip
+    loop = asyncio.get_running_loop()
+
+    def spy(*args):
+        body = real(*args)
+        loop.call_soon_threadsafe(rendered.set)
+        return body
+
+    monkeypatch.setattr(scrape, "render_gzip", spy)
+    source.current = snapshot(T0 + timedelta(hours=2))
+    await asyncio.wait_for(rendered.wait(), timeout=10)  # no scrape asked for it
+    found = samples(await (await client.get("/metrics")).text())
+    assert value(found, "camhealth_camera_maintenance", camera="station-02") == 0

@@ -1,0 +1,116 @@
+"""What a ``/metrics`` scrape sends: the latest Snapshot's body, made before it is asked for.
+
+At 50,000 cameras the body is 100 MB (4 MB gzipped) and making it from nothing takes most of
+a second (bench/exporter.md), so ``RenderCache.follow`` watches the Snapshot source and, as
+soon as a new Snapshot is published, renders it in a worker thread:
+
+- the camera lines (``CameraLines``: only the cameras that changed are formatted again) for
+  every new Snapshot, whether or not anybody scrapes;
+- the bodies of the formats and encodings scraped in the last ``RECENT`` seconds (Prometheus
+  asks for one, usually OpenMetrics gzipped), so nobody pays for a body nobody reads.
+
+The rule a scrape follows: it is answered with the latest Snapshot published when its body
+is ready, never an older one than the Snapshot current when it arrived.  If that Snapshot is
+still being rendered, the scrape waits for the render (one lock: it never renders the same
+Snapshot twice, and never serves the previous body silently).  A Snapshot replaced before
+anybody scraped it is rendered anyway: the next one re-formats only what changed since.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from typing import Final
+
+from camhealth.exporter.camera_metrics import CameraLines
+from camhealth.exporter.metrics import render, render_gzip
+from camhealth.exporter.services import SnapshotSource
+from camhealth.health.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS: Final = 0.1  # how soon a published Snapshot starts rendering
+RECENT: Final = 600.0  # a format scraped this recently is rendered ahead
+Key = tuple[bool, bool]  # (OpenMetrics, gzipped)
+
+
+class RenderCache:
+    """The bodies of the latest Snapshot, per format and encoding, each made at most once."""
+
+    def __init__(self, source: SnapshotSource) -> None:
+        self._source = source
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._lines: list[tuple[bytes, ...]] = []
+        self._bodies: dict[Key, bytes] = {}
+        self._cameras = CameraLines()  # the same lines in both formats
+        self._asked: dict[Key, float] = {}  # when each kind of body was last scraped
+
+    def body(self, openmetrics: bool, gzipped: bool) -> tuple[Snapshot, bytes]:
+        """The latest Snapshot and its body (blocks while it is rendered: call in a thread).
+
+        The caller has checked that a Snapshot exists: the source never goes back to None.
+        """
+        key = (openmetrics, gzipped)
+        with self._lock:
+            self._asked[key] = time.monotonic()
+            snapshot = self._current()
+            return snapshot, self._body(key)
+
+    def prepare(self) -> None:
+        """Render the latest Snapshot now, if it is new: its lines, and the bodies asked of
+        late (in a worker thread)."""
+        with self._lock:
+            latest = self._source()
+            if latest is None or latest is self._snapshot:
+                return
+            self._current()
+            recent = time.monotonic() - RECENT
+            for key, at in self._asked.items():
+                if at >= recent:
+                    self._body(key)
+
+    async def follow(self, every: float = POLL_SECONDS) -> None:
+        """Prepare each new Snapshot as soon as it is published; runs until cancelled."""
+        while True:
+            latest = self._source()
+            if latest is not None and latest is not self._snapshot:
+                try:
+                    await asyncio.to_thread(self.prepare)
+                except Exception:  # a scrape would meet it again, and answer 500
+                    log.exception("rendering /metrics ahead failed")
+            await asyncio.sleep(every)
+
+    def _current(self) -> Snapshot:
+        snapshot = self._source()
+        if snapshot is None:
+            raise LookupError("no Snapshot yet")
+        if snapshot is not self._snapshot:
+            self._snapshot, self._bodies = snapshot, {}
+            self._lines = self._cameras.of(snapshot)
+        return snapshot
+
+    def _body(self, key: Key) -> bytes:
+        found = self._bodies.get(key)
+        if found is None:
+            assert self._snapshot is not None
+            openmetrics, gzipped = key
+            if gzipped:
+                found = render_gzip(self._snapshot, openmetrics, self._lines)
+            else:
+                found = render(self._snapshot, openmetrics, self._lines)
+            self._bodies[key] = found
+        return found
+
+
+async def following(cache: RenderCache) -> AsyncIterator[None]:
+    """``follow`` for the life of an app (its ``cleanup_ctx``)."""
+    task = asyncio.create_task(cache.follow())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
