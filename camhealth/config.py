@@ -79,6 +79,12 @@ class ProbesConfig(_Section):
     platform_interval: float = Field(300.0, gt=0, description="Seconds between platform checks.")
     concurrency: int = Field(256, gt=0, description="Probes in flight at once, all cameras.")
     per_host: int = Field(2, gt=0, description="Probes in flight at once against one host.")
+    platform_concurrency: int = Field(
+        32, gt=0, description="Platform checks in flight at once (all go to the platform's host)."
+    )
+    platform_frames_every: int = Field(
+        6, ge=0, description="Every Nth platform check also decodes a keyframe (0: never)."
+    )
 
 
 class HealthConfig(_Section):

@@ -6,18 +6,28 @@ Rules (issue 4, item 6):
   bunching at start-up, and each later run gets a little jitter (``JITTER`` of the interval).
 - The next run of a (camera, kind) is scheduled only when the previous one finished, so two
   probes of one kind never run on one camera at once.
-- A global semaphore limits probes in flight; a per-host one limits them per camera host (an
-  NVR serves many channels; many cameras accept only 1-2 RTSP sessions). A probe waiting for
-  its host's slot does not hold a global slot.
+- A global semaphore limits probes in flight; a per-host one limits them per host contacted:
+  the camera's host (an NVR serves many channels; many cameras accept only 1-2 RTSP sessions)
+  and, for ``platform`` checks, the platform's host with its own larger limit
+  (``platform_concurrency``; a platform check also holds its camera's host slot, for its direct
+  side). A probe waiting for a host's slot does not hold a global slot.
 - Every probe has a hard deadline (its target's timeout, plus the decode allowance for frames,
   enforced again here as a safety net): a hung camera costs its timeout and nothing else.
 - A camera that keeps failing is probed less often: after the second failure in a row the
   interval doubles per failure, capped at ``max_backoff`` (5 min) or the kind's own interval if
   that is longer, so a recovery is seen within 5 minutes. One success resets it.
+- A refused login (``auth_failed``) pauses every probe of the camera that sends the same
+  credentials, whatever its kind, so a wrong password never has several kinds hammering one
+  account: while paused, a due probe is not sent and reports ``auth_failed`` ("not tried"). The
+  pause doubles per refusal (from the shortest interval, capped at ``max_backoff``, so a fixed
+  password is seen within 5 minutes); when it ends, one probe tries the login again while the
+  others keep waiting. A success clears it; new credentials in the registry start afresh.
 - ``refresh`` re-reads the watched cameras (the registry) without a restart: new cameras are
   placed at their phase, removed ones dropped, changed ones probed with their new targets.
 - ``stop`` stops dispatching, lets running probes finish for ``grace`` seconds, then cancels.
 - Probes only read (no PTZ, no settings), and a failure never triggers an immediate retry.
+- Backpressure: a kind the consumer is not ``ready`` for (pictures while the diagnosis is
+  behind) is put back ``DEFER`` seconds and dispatched later; it is neither run nor failed.
 
 Schedule lag is the time from a run's due time to its start; it is kept for the
 ``camhealth_schedule_lag_seconds`` metric and the benchmark's p99.
@@ -37,6 +47,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from camhealth.config import ProbesConfig
+from camhealth.probes.auth import Credentials
 from camhealth.probes.frames import DECODE_SECONDS
 from camhealth.probes.results import FailureCode, ProbeKind, ProbeResult
 from camhealth.probes.targets import Watched
@@ -44,9 +55,11 @@ from camhealth.probes.targets import Watched
 log = logging.getLogger(__name__)
 
 JITTER = 0.05  # of the interval, either way
+DEFER = 0.5  # seconds a run waits when the consumer is not ready for its kind
 LAG_SAMPLES = 100_000
 Runner = Callable[[ProbeKind, Watched], Awaitable[ProbeResult]]
 Sink = Callable[[str, ProbeResult], None]
+Ready = Callable[[ProbeKind], bool]
 
 
 def intervals(config: ProbesConfig) -> dict[ProbeKind, float]:
@@ -72,6 +85,33 @@ class _Slot:
 
 
 @dataclass
+class _Login:
+    """Refusals in a row of one camera's credentials, shared by the kinds that send them."""
+
+    refusals: int = 0
+    paused_until: float = 0.0
+    tester: ProbeKind | None = None  # the probe trying the login again after a pause
+    refused_by: ProbeKind | None = None
+
+    def hold(self, kind: ProbeKind, now: float) -> str | None:
+        """Why a probe of ``kind`` may not be sent now; None when it may (maybe as tester)."""
+        if now < self.paused_until:
+            return f"next try in {self.paused_until - now:.0f} s"
+        if self.tester is not None:
+            return f"the {self.tester} probe is trying it again"
+        self.tester = kind
+        return None
+
+
+LoginKey = tuple[str, Credentials]
+
+
+def login_key(camera: Watched, kind: ProbeKind) -> LoginKey | None:
+    credentials = camera.targets[kind].credentials
+    return (camera.id, credentials) if credentials.present else None
+
+
+@dataclass
 class ScheduleStats:
     lags: deque[float] = field(default_factory=lambda: deque(maxlen=LAG_SAMPLES))
     results: Counter[tuple[str, str]] = field(default_factory=Counter)  # (kind, result label)
@@ -93,9 +133,10 @@ class Scheduler:
         sink: Sink,
         max_backoff: float = 300.0,
         grace: float = 5.0,
+        ready: Ready = lambda kind: True,
     ) -> None:
         self.config = config
-        self._runner, self._sink = runner, sink
+        self._runner, self._sink, self._ready = runner, sink, ready
         self._intervals = intervals(config)
         self._max_backoff, self._grace = max_backoff, grace
         self._cameras: dict[str, Watched] = {}
@@ -105,7 +146,9 @@ class Scheduler:
         self._wakeup = asyncio.Event()
         self._global = asyncio.Semaphore(config.concurrency)
         self._hosts = HostLimits(config.per_host)
-        self._hosts = HostLimits(config.per_host)
+        self._platforms = HostLimits(config.platform_concurrency)
+        self._logins: dict[LoginKey, _Login] = {}
+        self._login_pause = min(self._intervals.values())
         self._tasks: set[asyncio.Task[None]] = set()
         self._dispatcher: asyncio.Task[None] | None = None
         self.stats = ScheduleStats()
@@ -141,6 +184,8 @@ class Scheduler:
             if not self._slots[key].running:
                 del self._slots[key]
         self._cameras = fresh
+        for login in [k for k in self._logins if k[0] not in fresh]:
+            del self._logins[login]
         for camera in fresh.values():
             for kind in camera.kinds:
                 if (camera.id, kind) not in self._slots:
@@ -170,6 +215,9 @@ class Scheduler:
             if slot is None or camera is None or kind not in camera.targets:
                 self._slots.pop((camera_id, kind), None)  # removed since it was scheduled
                 continue
+            if not self._ready(kind):
+                self._push(loop.time() + DEFER, camera_id, kind)
+                continue
             slot.running = True
             task = loop.create_task(self._run(camera, kind, slot, due))
             self._tasks.add(task)
@@ -187,9 +235,12 @@ class Scheduler:
         loop = asyncio.get_running_loop()
         result: ProbeResult | None = None
         try:
-            async with self._hosts.slot(camera.host), self._global:
-                self.stats.lags.append(max(0.0, loop.time() - due))
-                result = await self._probe(camera, kind)
+            result = self._not_tried(camera, kind)
+            if result is None:
+                async with self._limits(camera, kind), self._global:
+                    self.stats.lags.append(max(0.0, loop.time() - due))
+                    result = await self._probe(camera, kind)
+                self._note_login(camera, kind, result)
         finally:
             slot.running = False
             if result is not None:
@@ -199,6 +250,33 @@ class Scheduler:
                 self._wakeup.set()
             else:
                 self._slots.pop((camera.id, kind), None)  # removed while it ran
+
+    @asynccontextmanager
+    async def _limits(self, camera: Watched, kind: ProbeKind) -> AsyncIterator[None]:
+        """The slots of the hosts a probe contacts; the platform's first (see the module doc)."""
+        if kind is ProbeKind.platform:
+            async with self._platforms.slot(camera.host_of(kind)), self._hosts.slot(camera.host):
+                yield
+        else:
+            async with self._hosts.slot(camera.host):
+                yield
+
+    def _not_tried(self, camera: Watched, kind: ProbeKind) -> ProbeResult | None:
+        """The result of a probe held back by its camera's refused login, or None to send it."""
+        key = login_key(camera, kind)
+        login = self._logins.get(key) if key is not None else None
+        why = login.hold(kind, asyncio.get_running_loop().time()) if login else None
+        if login is None or why is None:
+            return None
+        return ProbeResult(
+            kind=kind,
+            target=camera.id,
+            started_at=time.time(),
+            duration=0.0,
+            failure=FailureCode.auth_failed,
+            detail=f"not tried: the {login.refused_by} probe's login was refused "
+            f"{login.refusals} time(s) in a row; {why}",
+        )
 
     async def _probe(self, camera: Watched, kind: ProbeKind) -> ProbeResult:
         target = camera.targets[kind]
@@ -225,6 +303,23 @@ class Scheduler:
             self._sink(camera.id, result)
         except Exception:  # one consumer's bug must not stop the schedule
             log.exception("probe result sink failed for camera %s", camera.id)
+
+    def _note_login(self, camera: Watched, kind: ProbeKind, result: ProbeResult) -> None:
+        """What a probe that was sent tells about its camera's login."""
+        key = login_key(camera, kind)
+        if key is None:
+            return
+        login = self._logins.get(key)
+        if result.failure is FailureCode.auth_failed:
+            login = self._logins.setdefault(key, _Login())
+            login.refusals += 1
+            pause = self._login_pause * 2 ** min(login.refusals - 1, 16)
+            login.paused_until = asyncio.get_running_loop().time() + min(pause, self._max_backoff)
+            login.tester, login.refused_by = None, kind
+        elif login is not None and result.ok:
+            del self._logins[key]
+        elif login is not None and login.tester is kind:
+            login.tester = None  # no verdict on the login (e.g. a timeout): the next one tries
 
     def _next_due(self, due: float, kind: ProbeKind, slot: _Slot) -> float:
         interval = self._intervals[kind]

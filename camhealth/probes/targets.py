@@ -8,6 +8,7 @@ of a kind. The scheduler owns timing and concurrency and knows nothing about pro
 from __future__ import annotations
 
 import asyncio
+import zlib
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
@@ -33,6 +34,12 @@ class Watched:
     @property
     def kinds(self) -> tuple[ProbeKind, ...]:
         return tuple(self.targets)
+
+    def host_of(self, kind: ProbeKind) -> str:
+        """The host a probe of ``kind`` contacts: the platform's for ``platform``, else ours."""
+        if kind is ProbeKind.platform:
+            return urlsplit(self.targets[kind].url).hostname or self.host
+        return self.host
 
 
 def watched(
@@ -67,6 +74,7 @@ class Probers:
         self.config = config
         self.onvif = OnvifClients(connections=config.concurrency)
         self.decoder = FrameDecoder(decode_workers)
+        self._platform_runs: dict[str, int] = {}  # camera id → platform checks so far
 
     async def start(self) -> None:
         """Parse the ONVIF WSDLs now, before any probe's deadline runs (else the first does)."""
@@ -91,11 +99,29 @@ class Probers:
         """The camera through the sharing platform's relay, and directly, at the same moment.
 
         Both sides are recorded (``result.direct``), so a platform or line fault (the relay
-        fails, the camera answers) is told apart from a camera that is down (both fail).
+        fails, the camera answers) is told apart from a camera that is down (both fail). Every
+        ``platform_frames_every``-th check plays the relayed stream to its first keyframe and
+        decodes it (the picture itself is dropped: the camera's own frames probe diagnoses
+        pictures); the others are the RTSP probe through the relay.
         """
-        relay = probe_rtsp(camera.targets[ProbeKind.platform], ProbeKind.platform)
+        target = camera.targets[ProbeKind.platform]
+        if self._frames_due(camera.id):
+            relay = probe_frames(target, self.decoder, ProbeKind.platform)
+        else:
+            relay = probe_rtsp(target, ProbeKind.platform)
         direct_target = camera.targets.get(ProbeKind.rtsp)
         if direct_target is None:
-            return await relay
-        relayed, direct = await asyncio.gather(relay, probe_rtsp(direct_target))
-        return replace(relayed, direct=direct)
+            relayed, direct = await relay, None
+        else:
+            relayed, direct = await asyncio.gather(relay, probe_rtsp(direct_target))
+        return replace(relayed, direct=direct, frame=None)
+
+    def _frames_due(self, camera_id: str) -> bool:
+        """Whether this platform check decodes a keyframe. Cameras start at a hash-derived
+        point of the cycle, so a fleet's relayed frame samples spread over the N checks."""
+        every = self.config.platform_frames_every
+        if every <= 0:
+            return False
+        runs = self._platform_runs.get(camera_id, zlib.crc32(camera_id.encode()) % every)
+        self._platform_runs[camera_id] = runs + 1
+        return runs % every == 0
