@@ -1,0 +1,78 @@
+"""A refused login pauses every probe sending it, against the simulator's ONVIF and RTSP servers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from camhealth.config import ProbesConfig
+from camhealth.probes.auth import Credentials
+from camhealth.probes.results import FailureCode, ProbeKind, ProbeResult
+from camhealth.probes.scheduler import Scheduler
+from camhealth.probes.steps import Target
+from camhealth.probes.targets import Probers, Watched
+from tests.probes.conftest import Sim
+
+INTERVAL = 0.1
+CAP = 0.8  # the 5 minutes of production, scaled down
+
+
+def camera(sim: Sim, password: str) -> Watched:
+    creds = Credentials(sim.camera.username, password)
+    targets = {
+        ProbeKind.onvif: Target(sim.onvif_url, creds, 2.0, name=sim.camera.id),
+        ProbeKind.rtsp: Target(sim.url(), creds, 2.0, name=sim.camera.id),
+    }
+    return Watched(sim.camera.id, sim.camera.host, targets)
+
+
+class Counting:
+    """The real probes, counting what reaches the camera."""
+
+    def __init__(self, probers: Probers) -> None:
+        self.probers, self.sent = probers, Counter[ProbeKind]()
+
+    async def __call__(self, kind: ProbeKind, watched: Watched) -> ProbeResult:
+        self.sent[kind] += 1
+        return await self.probers.run(kind, watched)
+
+
+async def test_a_wrong_password_pauses_every_kind_until_fixed(sim: Sim) -> None:
+    config = ProbesConfig(onvif_interval=INTERVAL, rtsp_interval=INTERVAL)
+    probers = Probers(config, decode_workers=1)
+    runner, results = Counting(probers), list[ProbeResult]()
+    scheduler = Scheduler(config, runner, lambda _, r: results.append(r), max_backoff=CAP)
+    scheduler.refresh([camera(sim, "wrong-password")])
+    scheduler.start()
+    await asyncio.sleep(3.0)
+    refused = sum(runner.sent.values())
+    held = [r for r in results if r.detail.startswith("not tried")]
+    # 0.1 + 0.2 + 0.4 + 0.8 + 0.8 ... s of pause: ~6 logins tried in 3 s, not the ~60 that
+    # two kinds every 0.1 s would send
+    assert 3 <= refused <= 8, runner.sent
+    assert held and all(r.failure is FailureCode.auth_failed for r in results)
+    assert "wrong-password" not in " ".join(r.detail for r in results)
+    sim.camera.password = "wrong-password"  # the camera's account fixed to what we send
+    fixed_at = len(results)
+    await asyncio.sleep(CAP + 3 * INTERVAL + 0.3)
+    await scheduler.stop()
+    await probers.close()
+    after = {r.kind for r in results[fixed_at:] if r.ok}
+    assert after == {ProbeKind.onvif, ProbeKind.rtsp}  # seen within the capped pause
+
+
+async def test_new_credentials_are_tried_at_once(sim: Sim) -> None:
+    config = ProbesConfig(onvif_interval=INTERVAL, rtsp_interval=INTERVAL)
+    probers = Probers(config, decode_workers=1)
+    results: list[ProbeResult] = []
+    scheduler = Scheduler(config, probers.run, lambda _, r: results.append(r), max_backoff=60)
+    scheduler.refresh([camera(sim, "wrong-password")])
+    scheduler.start()
+    await asyncio.sleep(0.5)  # refused, and paused for a long time
+    scheduler.refresh([camera(sim, sim.camera.password)])  # the registry corrected
+    fixed_at = len(results)
+    await asyncio.sleep(3 * INTERVAL)
+    await scheduler.stop()
+    await probers.close()
+    assert any(r.failure is FailureCode.auth_failed for r in results[:fixed_at])
+    assert {r.kind for r in results[fixed_at:] if r.ok} == {ProbeKind.onvif, ProbeKind.rtsp}
