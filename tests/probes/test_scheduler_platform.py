@@ -1,4 +1,4 @@
-"""Platform checks against the simulator's relay: every Nth plays a keyframe, and their own limit."""
+"""Platform checks through the simulator's relay: every Nth plays a keyframe; their own limit."""
 
 from __future__ import annotations
 
