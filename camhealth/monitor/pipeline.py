@@ -13,7 +13,9 @@ without judging the picture (``undiagnosed`` counts them), so a slow CPU never h
 reachability statuses back or lets a backlog of frames grow. Every ``monitor.flush_interval``
 the changes since the last flush go to the store in one transaction and, when something
 changed, a new Snapshot replaces the old one (at most one per ``monitor.snapshot_interval``:
-building one for 20,000 cameras costs ~0.4 s).
+building one for 20,000 cameras costs ~0.4 s). Probe counters, last probe results and lags
+move without any event, so a Snapshot is also rebuilt once the last is ``SNAPSHOT_MAX_AGE``
+old: /metrics never serves them older than that.
 At start the stored states and last pictures are restored, so confirmations in progress, faults
 and ``frozen`` comparisons carry across a restart without a burst of false changes.
 """
@@ -50,6 +52,7 @@ PRUNE_SECONDS = 3600.0
 # One core stays for the event loop and the probes' decode pool.
 DIAGNOSIS_THREADS = max(1, min(4, (os.cpu_count() or 1) - 1))
 MAX_DIAGNOSING = 4 * DIAGNOSIS_THREADS
+SNAPSHOT_MAX_AGE = 15.0
 
 
 def utc_now() -> datetime:
@@ -285,7 +288,8 @@ class Pipeline:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), config.flush_interval)
             now, mono = self.clock(), time.monotonic()
-            if self._changed and mono - last_snapshot >= config.snapshot_interval:
+            due = self._changed or mono - last_snapshot >= SNAPSHOT_MAX_AGE
+            if due and mono - last_snapshot >= config.snapshot_interval:
                 self.publish(now)
                 last_snapshot = mono
             # Until every camera has been probed the indicators are partly guesses: not history.
