@@ -74,7 +74,7 @@ def build_snapshot(
     by_id = {area.id: area for area in area_list}
     entries = {
         camera.id: CameraEntry(
-            _without_credentials(camera),
+            without_credentials(camera),
             by_id.get(camera.area_id, _NO_AREA),
             states.get(camera.id) or CameraState(camera.id),
             camera.in_maintenance(made_at),
@@ -90,8 +90,9 @@ def build_snapshot(
     )
 
 
-def _without_credentials(camera: CameraRecord) -> CameraRecord:
-    """The exporter never needs credentials: keep them out of what it can reach."""
+def without_credentials(camera: CameraRecord) -> CameraRecord:
+    """The exporter never needs credentials: keep them out of what it can reach. (A caller
+    building many Snapshots strips its records once, and this costs nothing.)"""
     if not camera.has_credentials:
         return camera
     return camera.model_copy(update={"username": None, "password": None})

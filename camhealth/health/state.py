@@ -11,8 +11,8 @@ the next state and the ``Event`` of every status that changed out.  The rules (d
   it does not.  A change needs ``confirm_after`` failures or ``clear_after`` successes in a row.
 - faults: each image fault is confirmed after ``confirm_after`` bad pictures in a row and
   cleared after ``clear_after`` good ones; a failed probe is no picture and leaves the count.
-- hd: the main stream's size, a fact that needs no confirmation: read from its parameter sets
-  by the ``rtsp`` probe (no picture needed), or the size of a picture decoded from it.
+- hd: the main stream's size, a fact that needs no confirmation, once the stream is known to
+  play: read from its parameter sets by the ``rtsp`` probe, or the size of a decoded picture.
 - networked: the ``platform`` probe, with the same counts as the stream.  A platform failure
   while the same round's direct probe answered is a platform-only failure.
 - intact: online, the stream plays and no fault is confirmed.  Maintenance mutes events and
@@ -248,7 +248,10 @@ def _observe(s: CameraState, obs: Observation, cfg: HealthConfig, now: datetime)
 
 
 def _sized(s: CameraState, size: StreamSize | DiagnosisLike, now: datetime) -> CameraState:
-    return replace(s, hd=s.hd.observe(size.hd, 1, now), width=size.width, height=size.height)
+    """The main stream's size; it decides hd once the stream is known to play (HD is a
+    decoded picture's size: a camera whose stream does not play is not an HD camera)."""
+    hd = s.hd.observe(size.hd, 1, now) if s.stream.value is True else s.hd
+    return replace(s, hd=hd, width=size.width, height=size.height)
 
 
 def _by_outcome(ok: bool, cfg: HealthConfig) -> int:

@@ -41,6 +41,14 @@ class Sized:
 
 
 @dataclass(frozen=True)
+class Judged:
+    """A picture's diagnosis and its sample packed for the store, both made in the pool."""
+
+    diagnosis: FrameDiagnosis
+    packed: bytes
+
+
+@dataclass(frozen=True)
 class Outcome:
     state: CameraState
     events: tuple[Event, ...]
@@ -85,9 +93,10 @@ class Cameras:
         result: ProbeResult,
         now: datetime,
         in_maintenance: bool,
-        diagnosis: FrameDiagnosis | None = None,
+        judged: Judged | None = None,
     ) -> Outcome:
-        """Step the camera's state; ``diagnosis`` is its picture's (None: not diagnosed)."""
+        """Step the camera's state; ``judged`` is its picture's diagnosis (None: none)."""
+        diagnosis = None if judged is None else judged.diagnosis
         stream = result.stream
         size = None
         if result.kind is ProbeKind.rtsp and stream and stream.width and stream.height:
@@ -105,17 +114,15 @@ class Cameras:
         before = self.states.get(watch.id) or CameraState(watch.id)
         state, events = step(before, observation, self.health, now)
         self.states[watch.id] = state
-        if frame is None or diagnosis is None:
+        if frame is None or judged is None or diagnosis is None:
             return Outcome(state, events)
         self.samples[watch.id] = diagnosis.sample
-        picture = StoredPicture(
-            watch.id, now, pack_sample(diagnosis.sample), diagnosis_json(diagnosis)
-        )
+        picture = StoredPicture(watch.id, now, judged.packed, diagnosis_json(diagnosis))
         evidence = (ref, frame.jpeg) if events and ref else None
         reference = self._new_reference(watch, before, state, diagnosis, frame)
         return Outcome(state, events, picture, evidence, reference)
 
-    async def diagnose(self, watch: Watch, frame: FrameSample) -> FrameDiagnosis:
+    async def diagnose(self, watch: Watch, frame: FrameSample) -> Judged:
         """The picture's diagnosis, computed in the diagnosis pool (CPU-bound, off the loop)."""
         thresholds = self.quality.for_camera(watch.id, watch.tags)
         previous, reference = self.samples.get(watch.id), self.references.get(watch.id)
@@ -160,5 +167,6 @@ def _diagnose(
     thresholds: QualityThresholds,
     previous: Sample | None,
     reference: Sample | None,
-) -> FrameDiagnosis:
-    return diagnose(frame.image, thresholds, previous=previous, reference=reference)
+) -> Judged:
+    diagnosis = diagnose(frame.image, thresholds, previous=previous, reference=reference)
+    return Judged(diagnosis, pack_sample(diagnosis.sample))  # compressing costs ~5 ms

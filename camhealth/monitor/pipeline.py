@@ -8,14 +8,22 @@ stops them in pairs, and publishes one immutable ``Snapshot`` that readers take 
         snapshot = pipeline.snapshot          # the exporter reads this, and only this
 
 Probe results arrive from the scheduler on a queue and are decided one at a time; pictures are
-diagnosed in a small thread pool meanwhile, and when it is full a picture's probe is decided
-without judging the picture (``undiagnosed`` counts them), so a slow CPU never holds the
-reachability statuses back or lets a backlog of frames grow. Every ``monitor.flush_interval``
-the changes since the last flush go to the store in one transaction and, when something
-changed, a new Snapshot replaces the old one (at most one per ``monitor.snapshot_interval``:
-building one for 20,000 cameras costs ~0.4 s). Probe counters, last probe results and lags
-move without any event, so a Snapshot is also rebuilt once the last is ``SNAPSHOT_MAX_AGE``
-old: /metrics never serves them older than that.
+diagnosed in a small thread pool meanwhile, so reachability never waits behind the CPU. The
+pool applies backpressure: while ``MAX_PICTURES`` pictures are being taken or judged, the
+scheduler holds the next ``frames`` probes back (they run later; none is failed or dropped), so
+on a slow CPU every camera's picture is still judged, only less often, and memory stays bounded.
+
+A probe that timed out because of us, not the camera, is no sample of the camera (``late``
+counts them): the scheduler's backstop cancelled it (our decode or loop overran the deadline),
+or the event loop stalled for ``STALL_SECONDS`` while it ran (the answer may have been waiting
+unread). Otherwise an overloaded monitor would declare healthy cameras offline.
+
+Every ``monitor.flush_interval`` the changes since the last flush go to the store in one
+transaction and, when something changed, a new Snapshot replaces the old one: at most one per
+``monitor.snapshot_interval``, and never more often than ``SNAPSHOT_SHARE`` times the last one
+took to build (it holds the loop: 5,000 cameras cost ~0.3 s on a loaded box). Probe counters,
+last probe results and lags move without any event, so a Snapshot is also rebuilt once the last
+is ``SNAPSHOT_MAX_AGE`` old: /metrics never serves them older than that.
 At start the stored states and last pictures are restored, so confirmations in progress, faults
 and ``frozen`` comparisons carry across a restart without a burst of false changes.
 """
@@ -36,13 +44,17 @@ from typing import Any, Self
 from camhealth.camera_registry.records import AreaRecord, CameraRecord
 from camhealth.camera_registry.store import Registry
 from camhealth.config import Settings
-from camhealth.health.quality import FrameDiagnosis
-from camhealth.health.snapshot import MonitorFacts, Snapshot, build_snapshot
-from camhealth.monitor.cameras import Cameras, Outcome, Watch
+from camhealth.health.snapshot import (
+    MonitorFacts,
+    Snapshot,
+    build_snapshot,
+    without_credentials,
+)
+from camhealth.monitor.cameras import Cameras, Judged, Outcome, Watch
 from camhealth.monitor.pictures import sample_of_jpeg, unpack_sample
+from camhealth.monitor.stalls import StallWatch
 from camhealth.monitor.store import Batch, MonitorStore
-from camhealth.probes.looplag import LoopLag
-from camhealth.probes.results import ProbeKind, ProbeResult
+from camhealth.probes.results import FailureCode, ProbeKind, ProbeResult
 from camhealth.probes.scheduler import Scheduler
 from camhealth.probes.targets import Probers, Watched, watched
 
@@ -51,7 +63,9 @@ PRUNE_SECONDS = 3600.0
 # Pictures are diagnosed in threads (numpy and OpenCV release the GIL), a few waiting at most.
 # One core stays for the event loop and the probes' decode pool.
 DIAGNOSIS_THREADS = max(1, min(4, (os.cpu_count() or 1) - 1))
-MAX_DIAGNOSING = 4 * DIAGNOSIS_THREADS
+MAX_PICTURES = 8 * DIAGNOSIS_THREADS  # frames probes running plus pictures awaiting diagnosis
+STALL_SECONDS = 1.0
+SNAPSHOT_SHARE = 10
 SNAPSHOT_MAX_AGE = 15.0
 
 
@@ -71,8 +85,8 @@ class Pipeline:
         self._diagnoser = ThreadPoolExecutor(DIAGNOSIS_THREADS, thread_name_prefix="diagnose")
         self.cameras = Cameras(settings.health, settings.quality, self._diagnoser)
         self.probers = Probers(settings.probes)
-        self.scheduler = Scheduler(settings.probes, self.probers.run, self._received)
-        self.looplag = LoopLag()
+        self.scheduler = Scheduler(settings.probes, self._probe, self._received, ready=self._ready)
+        self.looplag = StallWatch(stall=STALL_SECONDS)
         self.first_cycle = asyncio.Event()  # every watched camera probed once by each kind
         self._queue: asyncio.Queue[tuple[str, ProbeResult, datetime]] = asyncio.Queue()
         self._batch = Batch()
@@ -82,11 +96,14 @@ class Pipeline:
         self._waiting: dict[str, set[ProbeKind]] = {}
         self._snapshot: Snapshot | None = None
         self._changed = True
+        self._snapshot_cost = 0.0  # seconds the last Snapshot took to build
         self._tasks: list[asyncio.Task[None]] = []
         self._diagnosing: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
+        self._pictures = 0  # frames probes running, and their pictures until decided
+        self._late: set[tuple[str, ProbeKind]] = set()
         self.decided = 0  # probe results turned into states, since start
-        self.undiagnosed = 0  # pictures not judged because the diagnosis pool was full
+        self.late = 0  # timeouts of ours, not the camera's: not decided
 
     # -- what readers see ---------------------------------------------------------------------
 
@@ -128,7 +145,7 @@ class Pipeline:
         await self._flush(self.clock())
         await self.probers.close()
         self._diagnoser.shutdown(wait=True)
-        log.info("monitoring stopped")
+        log.info("monitoring stopped", extra={"decided": self.decided, "late": self.late})
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -158,7 +175,8 @@ class Pipeline:
         records = await self.registry.list_cameras()
         logins = await self.registry.all_credentials()
         gone = self._records.keys() - {r.id for r in records}
-        self._records = {record.id: record for record in records}
+        # Stripped once here, not in every Snapshot (5,000 copies each time).
+        self._records = {record.id: without_credentials(record) for record in records}
         for camera_id in gone:
             self.cameras.forget(camera_id)
             self._watches.pop(camera_id, None)
@@ -190,14 +208,43 @@ class Pipeline:
 
     # -- deciding -----------------------------------------------------------------------------
 
+    def _ready(self, kind: ProbeKind) -> bool:
+        """Whether a probe of ``kind`` may start; a frames probe takes its picture's place
+        now (the scheduler dispatches it at once), not when its task first runs."""
+        if kind is not ProbeKind.frames:
+            return True
+        if self._pictures >= MAX_PICTURES:
+            return False
+        self._pictures += 1
+        return True
+
+    async def _probe(self, kind: ProbeKind, camera: Watched) -> ProbeResult:
+        """Run one probe; note when a timeout was ours (see the module's docstring)."""
+        started = asyncio.get_running_loop().time()
+        try:
+            result = await self.probers.run(kind, camera)
+        except asyncio.CancelledError:
+            self._late.add((camera.id, kind))  # the backstop; its result comes to _received
+            raise
+        if result.failure is FailureCode.timeout and self.looplag.stalled_since(started):
+            self._late.add((camera.id, kind))
+        return result
+
     def _received(self, camera_id: str, result: ProbeResult) -> None:
+        """Every dispatched frames probe ends here, run or not: its place is freed now when
+        it brought no picture, else once the picture is decided."""
+        if result.kind is ProbeKind.frames and not _has_picture(result):
+            self._pictures -= 1
         self._queue.put_nowait((camera_id, result, self.clock()))
 
     async def _consume(self) -> None:
         while True:
             camera_id, result, at = await self._queue.get()
             try:
-                if result.ok and result.frame is not None:
+                if (camera_id, result.kind) in self._late:
+                    self._late.discard((camera_id, result.kind))
+                    self._inconclusive(camera_id, result)
+                elif _has_picture(result):
                     self._picture(camera_id, result, at)
                 else:
                     self._decide(camera_id, result, at, None)
@@ -206,18 +253,29 @@ class Pipeline:
             finally:
                 self._queue.task_done()
 
+    def _inconclusive(self, camera_id: str, result: ProbeResult) -> None:
+        self.late += 1
+        self._count(camera_id, result.kind)  # probed, if inconclusively
+        log.debug(
+            "%s %s timed out on our side; not counted against the camera",
+            camera_id,
+            result.kind.value,
+            extra={"camera": camera_id, "probe": result.kind.value},
+        )
+
     def _picture(self, camera_id: str, result: ProbeResult, at: datetime) -> None:
-        """Diagnose in the background; when the pool is full, keep the probe's facts without
-        judging the picture (the next picture will be), rather than let a backlog grow."""
-        if len(self._diagnosing) >= MAX_DIAGNOSING:
-            self.undiagnosed += 1
-            self._decide(camera_id, result, at, None)
-            return
+        """Diagnose in the background; the scheduler's backpressure bounds how many wait."""
         task = asyncio.get_running_loop().create_task(self._diagnosed(camera_id, result, at))
         self._diagnosing.add(task)
         task.add_done_callback(self._diagnosing.discard)
 
     async def _diagnosed(self, camera_id: str, result: ProbeResult, at: datetime) -> None:
+        try:
+            await self._judge(camera_id, result, at)
+        finally:
+            self._pictures -= 1
+
+    async def _judge(self, camera_id: str, result: ProbeResult, at: datetime) -> None:
         watch = self._watches.get(camera_id)
         if watch is None or result.frame is None:
             return
@@ -225,8 +283,8 @@ class Pipeline:
             if camera_id not in self.cameras.references:
                 stored = await self.registry.get_reference(camera_id)
                 self.cameras.references[camera_id] = stored and sample_of_jpeg(stored[0])
-            diagnosis = await self.cameras.diagnose(watch, result.frame)
-            reference = self._decide(camera_id, result, at, diagnosis)
+            judged = await self.cameras.diagnose(watch, result.frame)
+            reference = self._decide(camera_id, result, at, judged)
             if reference is not None:
                 await self.registry.set_reference(camera_id, reference, at)
                 log.info("reference view taken", extra={"camera": camera_id})
@@ -234,13 +292,13 @@ class Pipeline:
             log.exception("diagnosing a picture failed", extra={"camera": camera_id})
 
     def _decide(
-        self, camera_id: str, result: ProbeResult, at: datetime, diagnosis: FrameDiagnosis | None
+        self, camera_id: str, result: ProbeResult, at: datetime, judged: Judged | None
     ) -> bytes | None:
         """Step the camera's state; a new reference view to keep, if one was taken."""
         watch, record = self._watches.get(camera_id), self._records.get(camera_id)
         if watch is None or record is None:
             return None  # removed from the registry while it was probed
-        outcome = self.cameras.observe(watch, result, at, record.in_maintenance(at), diagnosis)
+        outcome = self.cameras.observe(watch, result, at, record.in_maintenance(at), judged)
         self._keep(camera_id, outcome, at)
         self._count(camera_id, result.kind)
         return outcome.reference
@@ -288,8 +346,10 @@ class Pipeline:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), config.flush_interval)
             now, mono = self.clock(), time.monotonic()
+            # A Snapshot blocks the loop while it is built: at most 1/SNAPSHOT_SHARE of the time.
+            spacing = max(config.snapshot_interval, SNAPSHOT_SHARE * self._snapshot_cost)
             due = self._changed or mono - last_snapshot >= SNAPSHOT_MAX_AGE
-            if due and mono - last_snapshot >= config.snapshot_interval:
+            if due and mono - last_snapshot >= spacing:
                 self.publish(now)
                 last_snapshot = mono
             # Until every camera has been probed the indicators are partly guesses: not history.
@@ -329,8 +389,15 @@ class Pipeline:
             ),
         )
         records = self._records.values()
+        started = time.perf_counter()
         self._snapshot = build_snapshot(now, self._areas, records, states, monitor)
+        self._snapshot_cost = time.perf_counter() - started
         self._changed = False
+
+
+def _has_picture(result: ProbeResult) -> bool:
+    """A picture of the camera to judge (a platform check's relayed keyframe is not one)."""
+    return result.kind is ProbeKind.frames and result.ok and result.frame is not None
 
 
 def _merged(older: Batch, newer: Batch) -> Batch:

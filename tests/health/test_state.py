@@ -128,14 +128,14 @@ def test_resolution_is_a_fact_that_needs_no_confirmation():
     assert state.intact.value is True
 
 
-def test_the_main_streams_parameter_sets_decide_hd_without_a_picture():
-    state, events = run([ok(K.rtsp, size=StreamSize(704, 576, hd=False))])
-    assert state.hd.value is False and (state.width, state.height) == (704, 576)
-    assert state.stream.value is None and state.intact.value is None  # no picture yet
-    state, events = run([ok(K.rtsp, size=StreamSize(1920, 1080, hd=True))], state, start=1)
-    assert kinds(events) == ["became_hd"] and state.hd.since == minute(1)
-    state, events = run([failed(K.rtsp, F.timeout, size=StreamSize(704, 576, hd=False))], state)
-    assert state.hd.value is True  # a failed probe read no parameter sets
+def test_the_main_streams_parameter_sets_decide_hd_once_the_stream_plays():
+    state, events = run([ok(K.rtsp, size=StreamSize(1920, 1080, hd=True))])
+    assert state.hd.value is None and (state.width, state.height) == (1920, 1080)  # plays?
+    state, events = run([ok(K.frames)], state, start=1)  # plays, picture not judged yet
+    state, events = run([ok(K.rtsp, size=StreamSize(704, 576, hd=False))], state, start=2)
+    assert kinds(events) == ["became_not_hd"] and state.hd.since == minute(2)
+    state, events = run([failed(K.rtsp, F.timeout, size=StreamSize(1920, 1080, hd=True))], state)
+    assert state.hd.value is False  # a failed probe read no parameter sets
 
 
 def test_maintenance_mutes_events_but_never_makes_a_camera_intact():

@@ -158,3 +158,24 @@ async def test_a_failing_sink_does_not_stop_the_schedule() -> None:
     scheduler = Scheduler(config(rtsp_interval=0.05), runner, sink)
     await run_for(scheduler, [camera(1)], 0.4)
     assert len(runner.starts[("cam-1", ProbeKind.rtsp)]) >= 4
+
+
+async def test_a_kind_the_consumer_is_not_ready_for_waits_and_is_not_failed() -> None:
+    runner, results = Runner(), []
+    ready = {ProbeKind.frames: False}
+    kinds = (ProbeKind.rtsp, ProbeKind.frames)
+    scheduler = Scheduler(
+        config(frames_interval=1.0),
+        runner,
+        lambda cam, result: results.append(result),
+        ready=lambda kind: ready.get(kind, True),
+    )
+    scheduler.refresh([camera(i, kinds=kinds) for i in range(20)])
+    scheduler.start()
+    await asyncio.sleep(1.2)
+    assert {kind for _, kind in runner.starts} == {ProbeKind.rtsp}  # pictures held back
+    ready[ProbeKind.frames] = True
+    await asyncio.sleep(0.8)  # the held runs go within DEFER
+    await scheduler.stop()
+    assert sum(1 for _, kind in runner.starts if kind is ProbeKind.frames) == 20
+    assert all(result.ok for result in results)

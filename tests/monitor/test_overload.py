@@ -1,0 +1,63 @@
+"""An overloaded monitor: pictures wait for the diagnosis instead of being dropped, and a
+timeout caused by our own stalled event loop is not counted against the camera."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from camhealth.camera_registry.store import Registry
+from camhealth.config import Settings
+from camhealth.monitor import pipeline as pipeline_module
+from camhealth.monitor.cameras import Judged, Watch
+from camhealth.monitor.pipeline import Pipeline
+from camhealth.monitor.store import MonitorStore
+from camhealth.probes.results import FailureCode, FrameSample, ProbeKind, ProbeResult
+from camhealth.probes.targets import Watched
+from tests.monitor.city import SmallCity, eventually
+
+pytestmark = pytest.mark.slow
+
+
+async def test_a_slow_diagnosis_holds_pictures_back_and_judges_every_camera(
+    settings: Settings,
+    registry: Registry,
+    store: MonitorStore,
+    city: SmallCity,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pipeline_module, "MAX_PICTURES", 2)
+    async with Pipeline(settings, registry, store) as pipeline:
+        real, most = pipeline.cameras.diagnose, [0]
+
+        async def slow(watch: Watch, frame: FrameSample) -> Judged:
+            most[0] = max(most[0], pipeline._pictures)
+            await asyncio.sleep(0.3)  # far slower than pictures arrive
+            return await real(watch, frame)
+
+        monkeypatch.setattr(pipeline.cameras, "diagnose", slow)
+        playing = [p.camera.id for p in city.plan.cameras if not p.injected]
+        await eventually(lambda: set(playing) <= pipeline.cameras.samples.keys(), 60, "judged")
+    assert most[0] <= 2
+    assert all(pipeline.cameras.states[c].intact.value is True for c in playing)
+
+
+async def test_a_timeout_while_our_loop_stalled_is_not_an_offline_sample(
+    settings: Settings, registry: Registry, store: MonitorStore, city: SmallCity
+) -> None:
+    victim = city.healthy()[0]
+    async with Pipeline(settings, registry, store) as pipeline:
+        real = pipeline.probers.run
+        await eventually(lambda: pipeline.snapshot.cameras[victim].state.online.value, 30, "up")
+
+        async def stalling(kind: ProbeKind, camera: Watched) -> ProbeResult:
+            if camera.id != victim or kind is ProbeKind.platform:
+                return await real(kind, camera)
+            time.sleep(1.5)  # noqa: ASYNC251 -- the loop blocked (our CPU), then the deadline passed
+            return ProbeResult(kind, camera.id, time.time(), 2.0, FailureCode.timeout)
+
+        pipeline.probers.run = stalling  # type: ignore[method-assign]
+        await eventually(lambda: pipeline.late >= 4, 30, "late probes")
+        assert pipeline.cameras.states[victim].online.value is True
