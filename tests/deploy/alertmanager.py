@@ -12,7 +12,7 @@ import yaml
 
 from tests.conftest import require
 from tests.deploy.paths import ALERTMANAGER
-from tests.deploy.servers import free_port, get_json, post_json, running
+from tests.deploy.servers import free_port, get_json, running, send_json
 
 CONFIG = ALERTMANAGER / "alertmanager.yml"
 
@@ -56,7 +56,7 @@ def _no_waiting(route: dict[str, Any]) -> None:
 
 def post_alerts(url: str, alerts: list[dict[str, str]]) -> None:
     """Fire alerts with these labels, as Prometheus would."""
-    post_json(f"{url}/api/v2/alerts", [{"labels": labels} for labels in alerts])
+    send_json(f"{url}/api/v2/alerts", [{"labels": labels} for labels in alerts])
 
 
 def states(url: str) -> dict[str, str]:

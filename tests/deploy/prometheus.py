@@ -1,4 +1,4 @@
-"""A real Prometheus (Debian package) running the project's rules against a static exporter.
+"""A real Prometheus (Debian package) running the project's rules, and a static exporter for it.
 
 The scrape configuration is deploy/prometheus/prometheus.yml's camhealth job with loopback
 targets and 1-second intervals; the alert rules are the real ones with every ``for:`` set to 0,
@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,13 @@ from tests.deploy.servers import free_port, get_json, running
 
 EXPORTER_TEXT = Path(__file__).parent / "data" / "exporter.prom"
 COUNTER = re.compile(r"^(camhealth_\w+_total(?:\{[^}]*\})?) (\S+)$", re.MULTILINE)
+# Each recorded series, and camhealth's own series of the same figures.
+RECORDED_AND_OWN = {
+    "city:camhealth_indicator:ratio": 'camhealth_indicator_ratio{district=""}',
+    "district:camhealth_indicator:ratio": 'camhealth_indicator_ratio{district!=""}',
+    "city:camhealth_indicator:stars": "camhealth_indicator_stars",
+}
+SCRAPE_LABELS = {"__name__", "instance", "job"}
 
 
 def advance_counters(text: str, scrapes: int) -> str:
@@ -65,8 +73,8 @@ def static_exporter(text_file: Path = EXPORTER_TEXT) -> Iterator[str]:
 
 
 @contextmanager
-def prometheus(workdir: Path, targets: list[str], alertmanager: str) -> Iterator[str]:
-    """Prometheus scraping ``targets`` as job camhealth, alerting to ``alertmanager``."""
+def prometheus(workdir: Path, targets: list[str], alertmanager: str | None = None) -> Iterator[str]:
+    """Prometheus scraping ``targets`` as job camhealth, alerting to ``alertmanager`` if given."""
     url = f"http://127.0.0.1:{free_port()}"
     config_file = workdir / "prometheus.yml"
     config_file.write_text(
@@ -83,20 +91,51 @@ def prometheus(workdir: Path, targets: list[str], alertmanager: str) -> Iterator
         yield url
 
 
-def query(url: str, promql: str) -> list[dict[str, Any]]:
-    """An instant query's result: a list of {"metric": labels, "value": [time, "text"]}."""
-    answer = get_json(f"{url}/api/v1/query?" + urllib.parse.urlencode({"query": promql}))
+def query(url: str, promql: str, at: float | None = None) -> list[dict[str, Any]]:
+    """An instant query's result (now, or at the Unix time ``at``): a list of
+    {"metric": labels, "value": [time, "text"]}."""
+    params = {"query": promql} | ({} if at is None else {"time": f"{at:.3f}"})
+    answer = get_json(f"{url}/api/v1/query?" + urllib.parse.urlencode(params))
     assert answer["status"] == "success", answer
     return list(answer["data"]["result"])
 
 
-def _config(workdir: Path, targets: list[str], alertmanager: str) -> dict[str, Any]:
+def recorded_and_own(url: str) -> tuple[dict[str, float], dict[str, float]]:
+    """The recording rules' rates and stars, and camhealth's own, keyed by series and labels.
+
+    Both are read at one instant a second back, so they come from the same scrape, that is the
+    same camhealth Snapshot (unless a scrape landed just as the rules were evaluated: callers
+    poll until the two agree).
+    """
+    at = time.time() - 1
+    recorded: dict[str, float] = {}
+    own: dict[str, float] = {}
+    for name, own_query in RECORDED_AND_OWN.items():
+        recorded |= _by_labels(name, query(url, name, at))
+        own |= _by_labels(name, query(url, own_query, at))
+    return recorded, own
+
+
+def _by_labels(name: str, result: list[dict[str, Any]]) -> dict[str, float]:
+    """Values keyed by ``name`` and their labels, leaving out where they were scraped; rounded,
+    since camhealth and Prometheus may divide in another order."""
+    return {f"{name} {_labels(r['metric'])}": round(float(r["value"][1]), 12) for r in result}
+
+
+def _labels(metric: dict[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(metric.items()) if k not in SCRAPE_LABELS)
+
+
+def _config(workdir: Path, targets: list[str], alertmanager: str | None) -> dict[str, Any]:
     config = load_yaml(PROMETHEUS / "prometheus.yml")
     (job,) = [job for job in config["scrape_configs"] if job["job_name"] == "camhealth"]
     job.update(scrape_timeout="1s", static_configs=[{"targets": targets}])
     config["scrape_configs"] = [job]
     config["global"] = {"scrape_interval": "1s", "evaluation_interval": "1s"}
-    config["alerting"]["alertmanagers"] = [{"static_configs": [{"targets": [alertmanager]}]}]
+    if alertmanager is None:
+        del config["alerting"]
+    else:
+        config["alerting"]["alertmanagers"] = [{"static_configs": [{"targets": [alertmanager]}]}]
     config["rule_files"] = [str(path) for path in _rules_without_waiting(workdir)]
     return config
 

@@ -41,12 +41,20 @@ def eventually_equal(observe: Callable[[], T], expected: T, timeout: float = 30.
     """Poll ``observe`` until it gives ``expected``; if it never does, fail with the last view.
 
     Prometheus and Alertmanager settle asynchronously (scrapes, evaluations, inhibitions), so a
-    single look could be too early; the final assertion shows pytest's diff of what was seen.
+    single look could be too early; the failure shows the last view beside the expected one.
     """
+    eventually_agree(lambda: (observe(), expected), timeout)
+
+
+def eventually_agree(observe: Callable[[], tuple[T, T]], timeout: float = 30.0) -> T:
+    """Poll ``observe`` until the two views it gives are equal; return the view they agree on,
+    or fail with the last pair."""
     deadline = time.monotonic() + timeout
-    while (seen := observe()) != expected and time.monotonic() < deadline:
+    while (seen := observe())[0] != seen[1] and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert seen == expected
+    left, right = seen
+    assert left == right, f"still after {timeout:.0f} s:\n{left!r}\n!=\n{right!r}"
+    return left
 
 
 def get_json(url: str) -> Any:
@@ -54,12 +62,17 @@ def get_json(url: str) -> Any:
         return json.load(response)
 
 
-def post_json(url: str, body: Any) -> None:
+def send_json(url: str, body: Any, method: str = "POST") -> Any:
+    """Send ``body`` as JSON; return the JSON answer (None when there is none)."""
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method=method,
     )
-    with urllib.request.urlopen(request, timeout=5):
-        pass
+    with urllib.request.urlopen(request, timeout=5) as response:
+        answer = response.read()
+    return json.loads(answer) if answer else None
 
 
 def answers(url: str) -> bool:
@@ -71,12 +84,16 @@ def answers(url: str) -> bool:
 
 
 @contextmanager
-def running(args: list[str], ready_url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``args`` with its output in ``log`` until the block ends; ready when the URL answers."""
+def running(
+    args: list[str], ready_url: str, log: Path, startup: float = 30.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``args`` with its output in ``log`` until the block ends; ready when the URL answers
+    (within ``startup`` seconds)."""
     with log.open("wb") as out:
         process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: _ready(process, ready_url, log), f"{args[0]} at {ready_url}")
+        what = f"{' '.join(args[:2])} at {ready_url}"
+        wait_for(lambda: _ready(process, ready_url, log), what, startup)
         yield process
     finally:
         process.terminate()

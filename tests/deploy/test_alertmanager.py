@@ -16,7 +16,7 @@ from tests.deploy.alertmanager import (
     states,
 )
 from tests.deploy.paths import ALERTMANAGER, run
-from tests.deploy.servers import eventually_equal, free_port, post_json, running, wait_for
+from tests.deploy.servers import eventually_equal, free_port, running, send_json, wait_for
 
 CHENGXIANG = "城厢街道"
 GULIU = "古柳街道"
@@ -171,7 +171,7 @@ def test_notifications_reach_the_example_webhook_receiver(tmp_path: Path) -> Non
                 "scope": "area",
             }
             notes = {"summary": "no working HD camera", "runbook": "Crew: go there"}
-            post_json(f"{url}/api/v2/alerts", [{"labels": labels, "annotations": notes}])
+            send_json(f"{url}/api/v2/alerts", [{"labels": labels, "annotations": notes}])
             lines = wait_for(lambda: _lines(output, 2), "two notifications at the receiver")
         assert process.poll() is None
     line = (

@@ -7,32 +7,23 @@ the project's configuration. Checked: the recorded rates equal the exporter's ow
 dashboard query and variable returns data, the expected alerts fire with their labels, and
 Alertmanager holds back what the inhibitions say.
 
-Still to come once the exporter (issue 7) and `camhealth run` (issue 6) land: the same checks
-against a running demo, with a fault injected through the simulator's control API.
+test_live_end_to_end.py makes the same checks against a running camhealth, with faults injected
+through the simulator's control API.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from tests.deploy.alertmanager import alertmanager
-from tests.deploy.prometheus import prometheus, query, static_exporter
-from tests.deploy.servers import eventually_equal, free_port, get_json, wait_for
+from tests.deploy.dashboard_queries import dashboard_queries, unanswered
+from tests.deploy.prometheus import prometheus, recorded_and_own, static_exporter
+from tests.deploy.servers import eventually_agree, eventually_equal, free_port, get_json, wait_for
 
 pytestmark = pytest.mark.slow
-
-DASHBOARDS = sorted((Path(__file__).resolve().parents[2] / "dashboards" / "json").glob("*.json"))
-# What Grafana would put in place of its variables, for a query that selects everything.
-SUBSTITUTIONS = {"$__rate_interval": "1m", "$__range": "1m"}
-ANY_VALUE = ".+"
-SCRAPE_LABELS = {"__name__", "instance", "job"}
 
 
 @dataclass(frozen=True)
@@ -53,25 +44,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         prometheus(workdir, [exporter, dead], am_url.removeprefix("http://")) as prom_url,
     ):
         stack = Stack(prom_url, am_url, exporter, dead)
-        wait_for(lambda: query(prom_url, "city:camhealth_indicator:stars"), "recorded stars")
+        wait_for(lambda: recorded_and_own(prom_url)[0], "recorded rates")
         yield stack
 
 
 def test_recorded_rates_equal_the_exporters_own(stack: Stack) -> None:
-    recorded = _by_labels(query(stack.prometheus, "city:camhealth_indicator:ratio"))
-    exported = _by_labels(query(stack.prometheus, 'camhealth_indicator_ratio{district=""}'))
-    assert recorded == pytest.approx(exported) and len(recorded) == 4
-    recorded = _by_labels(query(stack.prometheus, "district:camhealth_indicator:ratio"))
-    exported = _by_labels(query(stack.prometheus, 'camhealth_indicator_ratio{district!=""}'))
-    assert recorded == pytest.approx(exported) and len(recorded) == 8
-    stars = _by_labels(query(stack.prometheus, "city:camhealth_indicator:stars"))
-    assert stars == _by_labels(query(stack.prometheus, "camhealth_indicator_stars"))
+    recorded = eventually_agree(lambda: recorded_and_own(stack.prometheus))
+    assert len(recorded) == 4 + 8 + 3  # the city's four rates, two districts', three stars
 
 
 def test_every_dashboard_query_and_variable_returns_numbers(stack: Stack) -> None:
-    queries = [q for board in DASHBOARDS for q in _dashboard_queries(board)]
+    queries = dashboard_queries()
     assert len(queries) > 40
-    eventually_equal(lambda: [q for q in queries if not _numbers(query(stack.prometheus, q))], [])
+    eventually_equal(lambda: unanswered(stack.prometheus, queries), [])
 
 
 def test_the_expected_alerts_fire_in_prometheus(stack: Stack) -> None:
@@ -132,36 +117,3 @@ def _what(labels: dict[str, str]) -> tuple[str, str]:
         place = f"{labels['district']}/{labels['area']}"
         subject = " ".join(filter(None, (place, labels.get("indicator"))))
     return labels["alertname"], subject
-
-
-def _numbers(result: list[dict]) -> bool:
-    """Whether a query gave at least one series, and no NaN (0/0) among them."""
-    return bool(result) and not any(math.isnan(float(r["value"][1])) for r in result)
-
-
-def _by_labels(result: list[dict]) -> dict[str, float]:
-    """Values keyed by their labels, leaving out the name and where they were scraped."""
-    return {_labels(r["metric"]): float(r["value"][1]) for r in result}
-
-
-def _labels(metric: dict[str, str]) -> str:
-    return ",".join(f"{k}={v}" for k, v in sorted(metric.items()) if k not in SCRAPE_LABELS)
-
-
-def _dashboard_queries(board: Path) -> list[str]:
-    """Each panel's queries and each variable's values, as Prometheus would be asked them."""
-    model = json.loads(board.read_text(encoding="utf-8"))
-    exprs = [t["expr"] for p in model["panels"] for t in p.get("targets", [])]
-    for variable in model["templating"]["list"]:
-        if variable["type"] == "query":
-            selector, label = (
-                variable["definition"].removeprefix("label_values(")[:-1].rsplit(",", 1)
-            )
-            exprs.append(f"count by ({label}) ({selector})")
-    return [_substitute(expr) for expr in exprs]
-
-
-def _substitute(expr: str) -> str:
-    for name, value in SUBSTITUTIONS.items():
-        expr = expr.replace(name, value)
-    return re.sub(r"\$\w+", ANY_VALUE, expr)
