@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -119,6 +120,21 @@ class ExporterConfig(_Section):
     metrics_username: str | None = Field(None, description="Basic auth user for /metrics.")
     metrics_password: SecretStr | None = Field(None, description="Basic auth password, /metrics.")
     max_request_bytes: int = Field(1 << 20, gt=0, description="Larger request bodies get 413.")
+    timezone: str | None = Field(
+        None,
+        description="IANA zone of the console's times, its exports and the API's periods "
+        "(e.g. Asia/Shanghai); unset: the machine's local zone.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        try:
+            if value is not None:
+                ZoneInfo(value)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(f"unknown time zone {value!r}, e.g. Asia/Shanghai") from None
+        return value
 
     @model_validator(mode="after")
     def _pairs(self) -> ExporterConfig:

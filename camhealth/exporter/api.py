@@ -103,9 +103,10 @@ def _entry(snapshot: Snapshot, camera_id: str) -> CameraEntry:
     return entry
 
 
-def _period(text: str | None, zone: str, now: datetime) -> Period:
-    """The named period in ``zone``, or the current month; 422 naming ``period`` if malformed."""
-    tz = ZoneInfo(zone)
+def _period(request: web.Request, text: str | None, zone: str | None, now: datetime) -> Period:
+    """The named period in ``zone`` (by default the exporter's), or the current month; 422
+    naming ``period`` if malformed."""
+    tz = ZoneInfo(zone) if zone else _services(request).zone
     try:
         return Period.parse(text or now.astimezone(tz).strftime("%Y-%m"), tz)
     except ValueError:
@@ -119,7 +120,7 @@ async def get_camera(request: web.Request) -> web.Response:
     services = _services(request)
     snapshot = services.snapshot()
     entry = _entry(snapshot, request.match_info["camera"])
-    period = _period(q.period, q.timezone, snapshot.made_at)
+    period = _period(request, q.period, q.timezone, snapshot.made_at)
     events: list[m.EventOut] | None = None
     history: m.Uptime | None = None
     if services.history is not None:
@@ -207,7 +208,7 @@ async def indicators_now(request: web.Request) -> web.Response:
 async def indicators_period(request: web.Request) -> web.Response:
     q = parse_query(request, m.PeriodQuery)
     services = _services(request)
-    period = _period(q.period, q.timezone, datetime.now(UTC))
+    period = _period(request, q.period, q.timezone, datetime.now(UTC))
     rows = await services.need_history().history(period.start, period.end)
     samples: dict[str, list[tuple[datetime, Rate]]] = {i.value: [] for i in Indicator}
     for row in rows:

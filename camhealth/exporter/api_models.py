@@ -263,14 +263,14 @@ def _zone(value: Any) -> Any:
 
 
 Zone = Annotated[str, Field(max_length=64), AfterValidator(_zone)]
-CITY_ZONE = "Asia/Shanghai"
+_ZONE_HELP = "The zone the period is read in; by default the exporter's (exporter.timezone)."
 
 
 class CameraDetailQuery(_Query):
     period: str | None = Field(
         None, max_length=20, description="2026-11, 2026-11-02 or 2026-11-02T08; this month."
     )
-    timezone: Zone = Field(CITY_ZONE, description="The zone the period is read in.")
+    timezone: Zone | None = Field(None, description=_ZONE_HELP)
     events: int = Field(50, ge=0, le=1000, description="How many of the newest events.")
 
 
@@ -381,7 +381,7 @@ class PeriodQuery(_Query):
     period: str = Field(
         max_length=20, description="2026-11 (month), 2026-11-02 (day) or 2026-11-02T08 (hour)"
     )
-    timezone: Zone = Field(CITY_ZONE, description="The zone the period is read in.")
+    timezone: Zone | None = Field(None, description=_ZONE_HELP)
     district: str = Field("", max_length=100, description='"" for the whole city.')
 
 

@@ -44,6 +44,10 @@ class HistoryStore(Protocol):
         """The JPEG of each reference that is stored."""
         ...
 
+    async def last_pictures(self, cameras: Iterable[str]) -> dict[str, str]:
+        """The reference of each camera's newest stored picture, for those that have one."""
+        ...
+
 
 @dataclass
 class MemoryHistory:
@@ -72,3 +76,12 @@ class MemoryHistory:
 
     async def evidence(self, refs: Iterable[str]) -> dict[str, bytes]:
         return {ref: self.pictures[ref] for ref in refs if ref in self.pictures}
+
+    async def last_pictures(self, cameras: Iterable[str]) -> dict[str, str]:
+        wanted, found = set(cameras), {}
+        # A reference is CAMERA@TIME (picture_ref): the newest time wins.
+        for ref in sorted(self.pictures, key=lambda r: datetime.fromisoformat(r.split("@")[1])):
+            camera = ref.rpartition("@")[0]
+            if camera in wanted:
+                found[camera] = ref
+        return found

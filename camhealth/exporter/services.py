@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -11,6 +12,7 @@ from camhealth.camera_registry.store import Registry
 from camhealth.config import Settings
 from camhealth.exporter.accounts import Accounts
 from camhealth.exporter.history import HistoryStore
+from camhealth.exporter.zones import zone_of
 from camhealth.health.snapshot import Snapshot
 
 SnapshotSource = Callable[[], Snapshot | None]
@@ -25,6 +27,11 @@ class Services:
     registry: Registry | None = None
     history: HistoryStore | None = None
     accounts: Accounts | None = None
+    # Times are shown and periods read in it (exporter.timezone, else the machine's zone).
+    zone: ZoneInfo = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.zone = zone_of(self.settings.exporter.timezone)
 
     def snapshot(self) -> Snapshot:
         """The current Snapshot, or 503 before the first one."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -178,6 +178,29 @@ class MonitorStore:
                     EvidenceRow.ref.in_(wanted[start : start + _CHUNK])
                 )
                 found.update({row.ref: row.jpeg for row in await conn.execute(query)})
+        return found
+
+    async def last_pictures(self, cameras: Iterable[str]) -> dict[str, str]:
+        """The newest evidence reference of each camera that has one: a page of the console's
+        list asks for all of its thumbnails at once."""
+        wanted = list(dict.fromkeys(cameras))
+        found: dict[str, str] = {}
+        async with self.engine.connect() as conn:
+            for start in range(0, len(wanted), _CHUNK):
+                newest = (
+                    select(EvidenceRow.camera_id, func.max(EvidenceRow.taken_at).label("at"))
+                    .where(EvidenceRow.camera_id.in_(wanted[start : start + _CHUNK]))
+                    .group_by(EvidenceRow.camera_id)
+                    .subquery()
+                )
+                query = select(EvidenceRow.camera_id, EvidenceRow.ref).join(
+                    newest,
+                    and_(
+                        EvidenceRow.camera_id == newest.c.camera_id,
+                        EvidenceRow.taken_at == newest.c.at,
+                    ),
+                )
+                found.update({row.camera_id: row.ref for row in await conn.execute(query)})
         return found
 
 

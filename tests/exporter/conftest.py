@@ -38,6 +38,8 @@ def settings_for(tmp_path: Path, **sections: Any) -> Settings:
     data: dict[str, Any] = {
         "database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'ch.db'}"},
         "credentials": {"key": KEY},
+        # the test city's zone, whatever the machine's is (exporter.timezone)
+        "exporter": {"timezone": "Asia/Shanghai", **sections.pop("exporter", {})},
     }
     data.update(sections)
     return Settings.model_validate(data)

@@ -132,7 +132,7 @@ async def test_indicators_now_and_over_a_period(world):
         "/api/v1/indicators/period", period="2026-11", timezone="Mars/Olympus"
     )
     assert status == 422 and body["details"][0]["field"] == "timezone"
-    # the city's day (Asia/Shanghai, the default) began at 16:00 UTC the day before
+    # the city's day (Asia/Shanghai, the configured zone) began at 16:00 UTC the day before
     _, shanghai = await world.get("/api/v1/indicators/period", period="2026-11-29")
     assert shanghai["period_start"] == "2026-11-29T00:00:00+08:00"
 

@@ -46,7 +46,6 @@ async def test_every_page_and_picture_needs_a_login(start, source, accounts):
         "/maintenance.csv",
         "/cameras/square-01",
         "/areas",
-        "/pictures/square-01/last.jpg",
         "/maintenance/print",
     ):
         response = await client.get(path, allow_redirects=False)
@@ -222,7 +221,6 @@ async def test_filters_and_sorting(console):
 
 async def test_rows_show_picture_badges_and_maintenance(console):
     html = await page(console, "/maintenance")
-    assert '<img src="/pictures/square-01/last.jpg"' in html
     assert 'class="badge fault blur"' in html
     assert "muted (maintenance window)" in html  # station-02 is in its window
     assert 'href="/maintenance.csv?"' in html
@@ -254,12 +252,29 @@ async def test_camera_page_shows_statuses_timeline_pictures_probes_and_events(co
     assert "1920×1080 h264" in html
 
 
-async def test_pictures_come_only_for_known_cameras(console):
-    picture = await console.get("/pictures/square-01/last.jpg")
+async def test_a_list_page_finds_its_thumbnails_in_one_query(start, source, accounts):
+    store, asked = history(), []
+    find = store.last_pictures
+
+    async def counted(cameras):
+        asked.append(list(cameras))
+        return await find(asked[-1])
+
+    store.last_pictures = counted  # type: ignore[method-assign]
+    client = await start(source, accounts=accounts, history=store)
+    await form_login(client, "vera")
+    html = await page(client, "/maintenance")
+    assert len(asked) == 1 and asked[0] == cameras_listed(html)
+    ref = quote("square-01@" + (T0 - timedelta(hours=3)).isoformat(), safe="")
+    assert f'<img src="/api/v1/pictures/{ref}" alt="Last picture square-01"' in html
+    assert html.count("<img ") == 1  # the others have no stored picture: they say so
+    assert html.count('<span class="note">no picture</span>') == len(asked[0]) - 1
+    picture = await client.get(f"/api/v1/pictures/{ref}")
     assert picture.status == 200 and picture.content_type == "image/jpeg"
     assert await picture.read() == JPEG
-    assert (await console.get("/pictures/station-01/last.jpg")).status == 404  # none stored
-    assert (await console.get("/pictures/..%2F..%2Fetc/last.jpg")).status == 404
+
+
+async def test_camera_pages_without_a_picture_say_so(console):
     assert "Last picture: no picture" in await page(console, "/cameras/station-01")
     assert (await console.get("/cameras/nope")).status == 404
 

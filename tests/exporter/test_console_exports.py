@@ -35,7 +35,15 @@ async def test_csv_export_parses_back_to_the_filtered_rows_in_the_language(conso
     assert response.status == 200
     assert response.headers["Content-Disposition"].startswith('attachment; filename="maintenance-')
     lines = parse_csv(await response.read())
-    assert lines[0] == ["摄像机", "名称", "区域", "街道", "状态", "故障", "起始时间"]
+    assert lines[0] == [
+        "摄像机",
+        "名称",
+        "区域",
+        "街道",
+        "状态",
+        "故障",
+        "起始时间 (Asia/Shanghai)",
+    ]
     assert [line[0] for line in lines[1:]] == ["square-01", "square-02", "station-02"]
     assert lines[1][4:6] == ["画面故障", "模糊"]
     assert lines[3][3:5] == ["城厢街道", "离线"]

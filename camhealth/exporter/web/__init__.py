@@ -1,7 +1,8 @@
 """The web console: server-rendered pages for the people who keep the cameras working.
 
-``setup_console(app, zone=...)`` adds its routes to the exporter's app (``build_app`` calls it);
-every page but the login needs a login, through the exporter's ``auth`` middleware.
+``setup_console(app)`` adds its routes to the exporter's app (``build_app`` calls it, after
+putting its ``Services`` in); every page but the login needs a login, through the exporter's
+``auth`` middleware.  Times are shown in ``Services.zone`` (``exporter.timezone``).
 
 =================================  ==============================================================
 ``/``                              overview: indicators against the 80/90/100 % lines, districts
@@ -12,25 +13,21 @@ every page but the login needs a login, through the exporter's ``auth`` middlewa
 ``/areas``                         key areas without HD coverage (and intersections without
                                    e-police coverage), and why
 ``/login``, ``/logout``            CSRF-protected forms; ``/lang/{zh|en}`` switches the language
-``/pictures/{id}/last.jpg``        the camera's last stored picture (history store)
 =================================  ==============================================================
 """
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from aiohttp import web
 
-from camhealth.exporter.web import access, pictures, views
+from camhealth.exporter.services import SERVICES
+from camhealth.exporter.web import access, views
 from camhealth.exporter.web.render import CONSOLE, make_console
 
-CITY_ZONE = ZoneInfo("Asia/Shanghai")
 
-
-def setup_console(app: web.Application, zone: ZoneInfo = CITY_ZONE) -> None:
-    """Mount the console on the exporter's ``app``; times are shown in ``zone``."""
-    app[CONSOLE] = make_console(zone)
+def setup_console(app: web.Application) -> None:
+    """Mount the console on the exporter's ``app``."""
+    app[CONSOLE] = make_console(app[SERVICES].zone)
     routes = app.router
     routes.add_get("/", views.overview)
     routes.add_get("/maintenance", views.maintenance)
@@ -39,7 +36,6 @@ def setup_console(app: web.Application, zone: ZoneInfo = CITY_ZONE) -> None:
     routes.add_get("/maintenance/print", views.work_list)
     routes.add_get("/cameras/{camera}", views.camera_page)
     routes.add_get("/areas", views.areas)
-    routes.add_get("/pictures/{camera}/last.jpg", pictures.last_picture)
     routes.add_get("/login", access.login_page)
     routes.add_post("/login", access.login_submit)
     routes.add_post("/logout", access.logout_submit)

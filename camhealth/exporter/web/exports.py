@@ -18,6 +18,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from camhealth.exporter.web.i18n import Translator, local_time
 from camhealth.exporter.web.listing import Row
+from camhealth.exporter.zones import zone_name
 
 HEADERS = ("Camera", "Name", "Area", "District", "Status", "Faults", "Since")
 # A leading one of these makes a spreadsheet read text as a formula (CSV injection).
@@ -25,8 +26,9 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def table(rows: Iterable[Row], tr: Translator, zone: ZoneInfo) -> list[list[str]]:
-    """The header and one line per row, translated; times in the city's zone."""
+    """The header and one line per row, translated; times in ``zone``, which the header names."""
     lines = [[tr.t(header) for header in HEADERS]]
+    lines[0][-1] += f" ({zone_name(zone)})"
     for row in rows:
         lines.append(
             [

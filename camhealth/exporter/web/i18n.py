@@ -37,6 +37,7 @@ ZH: dict[str, str] = {
     "Language": "语言",
     "No snapshot yet: the monitor has not reported.": "尚无快照：监测程序还未上报。",
     "Snapshot made at": "快照时间",
+    "times in": "时区",
     "Indicator": "指标",
     "Value": "数值",
     "Stars": "星级",
@@ -212,5 +213,6 @@ def _quality(params: str) -> float:
 
 
 def local_time(at: datetime | None, zone: ZoneInfo) -> str:
-    """A time as the city reads it (both languages write dates the same way); "" for none."""
+    """A time as the console's readers read it (both languages write dates the same way);
+    "" for none."""
     return "" if at is None else at.astimezone(zone).strftime("%Y-%m-%d %H:%M")

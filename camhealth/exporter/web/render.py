@@ -1,7 +1,8 @@
 """Jinja2 pages: one autoescaping environment per app and ``render(request, name, **context)``.
 
 Every page gets the translator (``t``, ``label``), the language, the logged-in user, the
-session's CSRF token for its forms, and ``when`` to show a time in the city's time zone.
+session's CSRF token for its forms, ``when`` to show a time in the console's time zone and
+``zone``, that zone's name (pages say which zone their times are in).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from aiohttp import web
 from camhealth.exporter import auth
 from camhealth.exporter.web.i18n import Translator, choose_language, local_time
 from camhealth.exporter.web.listing import RowCache
+from camhealth.exporter.zones import zone_name
 
 # A page needs nothing from elsewhere: no inline scripts, styles only from our stylesheet.
 SECURITY_HEADERS = {
@@ -31,7 +33,7 @@ SECURITY_HEADERS = {
 
 @dataclass(frozen=True)
 class Console:
-    """What the console keeps per app: its templates, the city's time zone, the list's rows."""
+    """What the console keeps per app: its templates, its time zone, the list's rows."""
 
     templates: jinja2.Environment
     zone: ZoneInfo
@@ -67,6 +69,7 @@ def render(request: web.Request, name: str, *, status: int = 200, **context: Any
         csrf=auth.csrf_token(request),
         path=request.path_qs,
         when=lambda at: local_time(at, console.zone) or "—",
+        zone=zone_name(console.zone),
         **context,
     )
     return web.Response(

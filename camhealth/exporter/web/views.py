@@ -66,6 +66,10 @@ async def maintenance(request: web.Request) -> web.Response:
     snapshot, filters, rows = _listing(request)
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(1, _int(request.query.get("page"), 1)), pages)
+    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    history = request.app[SERVICES].history
+    # The page's thumbnails found in one query; the browser then fetches each by its name.
+    pictures = {} if history is None else await history.last_pictures(r.camera for r in shown)
     return render(
         request,
         "maintenance.html",
@@ -73,11 +77,11 @@ async def maintenance(request: web.Request) -> web.Response:
         filters=filters,
         choices=choices(snapshot, request.app[CONSOLE].rows.rows(snapshot)),
         total=len(rows),
-        rows=rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        rows=shown,
         page=page,
         pages=pages,
         query=_query_without_page(request),
-        history=request.app[SERVICES].history is not None,
+        pictures=pictures,
     )
 
 
@@ -120,7 +124,7 @@ async def _export(request: web.Request, kind: str) -> web.Response:
         body = await asyncio.to_thread(exports.to_csv, lines)
     else:
         body = await asyncio.to_thread(exports.to_xlsx, lines, tr.t("Maintenance"))
-    stamp = snapshot.made_at.strftime("%Y%m%d-%H%M")
+    stamp = snapshot.made_at.astimezone(request.app[CONSOLE].zone).strftime("%Y%m%d-%H%M")
     return web.Response(
         body=body,
         headers={
