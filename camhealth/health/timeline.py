@@ -9,12 +9,15 @@ nothing about the time after).  Time that no record covers is "no data" and weig
   registry, and stretches with an empty denominator add nothing.
 - A camera's uptime splits the period into intact, not intact (a status that was not intact,
   or unknown, which the indicators count as not intact) and no data.
+- Yes/no statuses over time combine (``combined``): a key area is HD-covered while any of its
+  cameras is both HD and intact.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from itertools import pairwise
@@ -24,6 +27,7 @@ from camhealth.health.events import Event, EventKind
 from camhealth.health.indicators import Rate, stars
 
 V = TypeVar("V")
+Change = tuple[datetime, bool]  # a yes/no status from this time on
 HOUR = 3600.0
 
 
@@ -165,10 +169,31 @@ def uptime(
     return Uptime(intact, down, period.seconds - intact - down, outages)
 
 
-def intact_changes(events: Iterable[Event]) -> list[tuple[datetime, bool]]:
+def intact_changes(events: Iterable[Event]) -> list[Change]:
     """A camera's intact status over time from its events, each dated from when it began."""
-    return [
-        (event.since, event.kind is EventKind.became_intact)
-        for event in events
-        if event.kind in (EventKind.became_intact, EventKind.became_not_intact)
-    ]
+    return status_changes(events, EventKind.became_intact, EventKind.became_not_intact)
+
+
+def status_changes(events: Iterable[Event], on: EventKind, off: EventKind) -> list[Change]:
+    """A status over time from the events that turn it on and off, dated from when it began."""
+    return [(event.since, event.kind is on) for event in events if event.kind in (on, off)]
+
+
+def hd_changes(events: Iterable[Event]) -> list[Change]:
+    return status_changes(events, EventKind.became_hd, EventKind.became_not_hd)
+
+
+def combined(
+    timelines: Sequence[Sequence[Change]], rule: Callable[[list[bool]], bool]
+) -> list[Change]:
+    """One status over time from several: at each change of any, ``rule`` of their values
+    (a status is False before its first change: unknown counts as no)."""
+    ordered = [sorted(timeline, key=lambda change: change[0]) for timeline in timelines]
+    times = sorted({at for timeline in ordered for at, _ in timeline})
+    keys = [[at for at, _ in timeline] for timeline in ordered]
+
+    def value_at(n: int, at: datetime) -> bool:
+        index = bisect_right(keys[n], at)  # the last change at or before ``at`` holds
+        return bool(index) and ordered[n][index - 1][1]
+
+    return [(at, rule([value_at(n, at) for n in range(len(ordered))])) for at in times]

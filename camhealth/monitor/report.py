@@ -2,10 +2,15 @@
 
 - each indicator's time-weighted value and stars over the period, for the scope (the city or
   one district) and per district, from the indicator history the monitor recorded;
-- the key areas without HD coverage, as the stored statuses stand when the report is made;
+- the key areas that lacked HD coverage for at least ``MIN_UNCOVERED_SHARE`` of the period:
+  the hours no camera of theirs was both HD and intact (from the cameras' ``became_hd``/
+  ``became_intact`` events and their opposites), with why they are not covered now, if not;
 - every camera that was not intact during the period: its downtime and intact hours (from its
   ``became_intact``/``became_not_intact`` events), the faults confirmed at the start or during
   the period, and the last picture that showed it not intact.
+
+Statuses over time are counted up to when the report is made: the rest of a running month has
+not happened yet.
 """
 
 from __future__ import annotations
@@ -20,13 +25,22 @@ from camhealth.camera_registry.records import AreaRecord, CameraRecord
 from camhealth.health.events import Event, EventKind
 from camhealth.health.indicators import AreaCoverage, Indicator, Rate, compute_indicators
 from camhealth.health.state import CameraState
-from camhealth.health.timeline import Period, Uptime, WeightedRate, intact_changes, time_weighted
+from camhealth.health.timeline import (
+    Period,
+    Uptime,
+    WeightedRate,
+    combined,
+    hd_changes,
+    intact_changes,
+    time_weighted,
+)
 from camhealth.health.timeline import uptime as camera_uptime
 
 # Once the monitor stops recording, its last sample stops counting after this many intervals
 # (and never before HOLD_SECONDS: a busy monitor that samples late has not stopped).
 HOLD_INTERVALS = 3
 HOLD_SECONDS = 300.0
+MIN_UNCOVERED_SHARE = 0.01  # of the period (a month: about 7 hours)
 _NOT_INTACT = (EventKind.became_not_intact, EventKind.fault_confirmed)
 _NOWHERE = AreaRecord(id="none", name="none")
 
@@ -51,13 +65,31 @@ class CameraDowntime:
 
 
 @dataclass(frozen=True)
+class UncoveredArea:
+    """A key area that lacked HD coverage for part of the period."""
+
+    area: AreaRecord
+    uncovered_seconds: float  # no camera of the area both HD and intact
+    period_seconds: float  # of the period, up to when the report was made
+    now: AreaCoverage  # its cameras, HD cameras and why it is not covered now (if not)
+
+    @property
+    def uncovered_hours(self) -> float:
+        return self.uncovered_seconds / 3600
+
+    @property
+    def share(self) -> float:
+        return self.uncovered_seconds / self.period_seconds
+
+
+@dataclass(frozen=True)
 class Report:
     period: Period
     district: str | None
     made_at: datetime
     scope: ScopeRates
     districts: tuple[ScopeRates, ...]
-    uncovered: tuple[AreaCoverage, ...]
+    uncovered: tuple[UncoveredArea, ...]
     cameras: tuple[CameraDowntime, ...]
 
 
@@ -85,16 +117,13 @@ def _scope(
 def downtimes(
     cameras: Sequence[CameraRecord],
     areas: dict[str, AreaRecord],
-    events: Sequence[Event],
+    by_camera: dict[str, list[Event]],
     period: Period,
 ) -> list[CameraDowntime]:
     """The cameras not intact at some time of the period, most downtime first."""
-    by_camera: dict[str, list[Event]] = defaultdict(list)
-    for event in events:
-        by_camera[event.camera].append(event)
     found = []
     for camera in cameras:
-        mine = [e for e in by_camera.get(camera.id, []) if e.at < period.end]
+        mine = by_camera.get(camera.id, [])
         time = camera_uptime(intact_changes(mine), period)
         if not time.down_seconds:
             continue
@@ -103,6 +132,34 @@ def downtimes(
         faults = _faults_during(mine, period)
         found.append(CameraDowntime(camera, area, time, faults, proof[-1] if proof else None))
     found.sort(key=lambda d: (-d.uptime.down_seconds, d.camera.id))
+    return found
+
+
+def uncovered_areas(
+    areas: Sequence[AreaRecord],
+    cameras: Sequence[CameraRecord],
+    by_camera: dict[str, list[Event]],
+    period: Period,
+    now: dict[str, AreaCoverage],
+) -> list[UncoveredArea]:
+    """The key areas without an HD, intact camera for ``MIN_UNCOVERED_SHARE`` of the period
+    or more, most uncovered first."""
+    members: dict[str, list[CameraRecord]] = defaultdict(list)
+    for camera in cameras:
+        members[camera.area_id].append(camera)
+    found = []
+    for area in areas:
+        if not area.key_area or area.id not in now:
+            continue
+        hd_and_intact = [
+            combined([hd_changes(mine), intact_changes(mine)], all)
+            for mine in (by_camera.get(c.id, []) for c in members[area.id] if c.enabled)
+        ]
+        covered = camera_uptime(combined(hd_and_intact, any), period).intact_seconds
+        uncovered = period.seconds - covered
+        if uncovered >= MIN_UNCOVERED_SHARE * period.seconds:
+            found.append(UncoveredArea(area, uncovered, period.seconds, now[area.id]))
+    found.sort(key=lambda u: (-u.uncovered_seconds, u.area.district, u.area.id))
     return found
 
 
@@ -140,6 +197,12 @@ def build_report(
         cameras = [c for c in cameras if by_id.get(c.area_id, _NOWHERE).district == district]
         areas = [a for a in areas if a.district == district]
     now = compute_indicators(areas, cameras, states)
+    coverage_now = {a.area: a for a in now.areas if a.indicator is Indicator.hd_coverage}
+    by_camera: dict[str, list[Event]] = defaultdict(list)
+    for event in events:
+        if event.at < period.end:
+            by_camera[event.camera].append(event)
+    past = _until(period, made_at)
     return Report(
         period=period,
         district=district,
@@ -150,6 +213,14 @@ def build_report(
             for d in districts
             if district is None or d == district
         ),
-        uncovered=now.uncovered(Indicator.hd_coverage),
-        cameras=tuple(downtimes(cameras, by_id, events, period)),
+        uncovered=tuple(uncovered_areas(areas, cameras, by_camera, past, coverage_now))
+        if past
+        else (),
+        cameras=tuple(downtimes(cameras, by_id, by_camera, past)) if past else (),
     )
+
+
+def _until(period: Period, made_at: datetime) -> Period | None:
+    """The part of the period that has happened when the report is made (None: none yet)."""
+    end = min(period.end, made_at)
+    return Period(period.start, end) if end > period.start else None

@@ -72,8 +72,17 @@ def tables(report: Report) -> list[Section]:
         for d in report.districts
     ]
     uncovered = [
-        (a.area, a.district, a.cameras, a.candidates, a.reason.value if a.reason else "")
-        for a in report.uncovered
+        (
+            u.area.id,
+            u.area.name,
+            u.area.district,
+            round(u.uncovered_hours, 2),
+            f"{u.share:.1%}",
+            u.now.cameras,
+            u.now.candidates,
+            u.now.reason.value if u.now.reason else "covered",
+        )
+        for u in report.uncovered
     ]
     cameras = [
         (
@@ -96,8 +105,17 @@ def tables(report: Report) -> list[Section]:
         ),
         Section("Per district", ("district", *LABELS.values(), "L4P4", "L4P5", "L4P6"), districts),
         Section(
-            "Key areas without HD coverage (now)",
-            ("area", "district", "cameras", "HD cameras", "why"),
+            "Key areas without HD coverage",
+            (
+                "area",
+                "name",
+                "district",
+                "uncovered h",
+                "of the period",
+                "cameras",
+                "HD cameras now",
+                "now",
+            ),
             uncovered,
         ),
         Section(

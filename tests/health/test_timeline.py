@@ -10,6 +10,7 @@ from camhealth.health.indicators import Rate
 from camhealth.health.timeline import (
     Period,
     Segment,
+    combined,
     intact_changes,
     segments,
     time_weighted,
@@ -115,3 +116,13 @@ def test_uptime_from_the_events_of_the_state_machine():
     # intact from minute 0; the blur began at 1 (confirmed at 2), its clearing at 3 (at 4)
     result = uptime(intact_changes(events), Period(minute(0), minute(10)))
     assert (result.intact_seconds, result.down_seconds, result.outages) == (8 * 60, 2 * 60, 1)
+
+
+def test_statuses_combine_at_each_change_of_any():
+    hd = [(at(0), True), (at(10), False)]
+    intact = [(at(2), True), (at(6), False), (at(8), True)]
+    both = combined([hd, intact], all)
+    assert both == [(at(0), False), (at(2), True), (at(6), False), (at(8), True), (at(10), False)]
+    assert uptime(both, DAY).intact_seconds == 6 * 3600
+    assert combined([both, [(at(20), True)]], any)[-1] == (at(20), True)
+    assert combined([[], []], all) == []  # never known: never yes
