@@ -29,6 +29,8 @@ from camhealth.monitor.pictures import diagnosis_json, pack_sample
 from camhealth.monitor.store import StoredPicture
 from camhealth.probes.results import FrameSample, ProbeKind, ProbeResult
 
+REFERENCE_AFTER = 3  # clean pictures in a row of an intact camera before its reference is taken
+
 
 @dataclass(frozen=True)
 class Sized:
@@ -77,6 +79,7 @@ class Cameras:
         self.samples: dict[str, Sample] = {}
         self.references: dict[str, Sample | None] = {}  # None: looked up, there is none
         self.main_sizes: dict[str, tuple[int, int]] = {}
+        self._clean: dict[str, int] = {}  # clean pictures in a row, before a reference is taken
         self._diagnoser = diagnoser
 
     def restore(self, states: Mapping[str, CameraState], samples: Mapping[str, Sample]) -> None:
@@ -84,7 +87,7 @@ class Cameras:
         self.samples.update(samples)
 
     def forget(self, camera_id: str) -> None:
-        for table in (self.states, self.samples, self.references, self.main_sizes):
+        for table in (self.states, self.samples, self.references, self.main_sizes, self._clean):
             table.pop(camera_id, None)
 
     def observe(
@@ -151,13 +154,18 @@ class Cameras:
         diagnosis: FrameDiagnosis,
         frame: FrameSample,
     ) -> bytes | None:
-        """A clean picture of a camera that was and stays intact becomes its reference view,
-        if it has none: a confirmed healthy sample, never a first impression."""
+        """A camera without a reference view gets one after ``REFERENCE_AFTER`` clean pictures
+        in a row while it was and stayed intact: a confirmed healthy view, never a first
+        impression. (A camera aimed wrong from its first picture still looks clean: only an
+        operator can tell, with ``camhealth reference set``.)"""
         if watch.id not in self.references or self.references[watch.id] is not None:
             return None  # not looked up yet (the pipeline does that first), or one exists
         healthy = before.intact.value is True and after.intact.value is True and not after.faults
-        if not healthy or diagnosis.faults:
+        clean = self._clean.get(watch.id, 0) + 1 if healthy and not diagnosis.faults else 0
+        if clean < REFERENCE_AFTER:
+            self._clean[watch.id] = clean
             return None
+        self._clean.pop(watch.id, None)
         self.references[watch.id] = diagnosis.sample
         return frame.jpeg
 
