@@ -1,7 +1,7 @@
 """Benchmarks of the probes against a simulated fleet in another process (see bench/probes.md).
 
     uv run python bench/probes.py frames [--samples 10]
-    uv run python bench/probes.py reachability --cameras 1000 [--seconds 70]
+    uv run python bench/probes.py reachability --cameras 1000 5000 20000 [--seconds 70]
     uv run python bench/probes.py memory --cameras 20000
 
 frames: CPU-seconds and wall time per frame sample (open the stream, first keyframe decoded) for
@@ -9,7 +9,8 @@ each codec and size; beside it the ffmpeg command a user would script, and the f
 the same keyframe alone from a file.
 
 reachability: the scheduler running ONVIF + RTSP probes at the default 60 s intervals over a
-healthy fleet: probes per second, CPU-seconds per probe, p99 schedule lag; then
+healthy fleet (simulated in processes of its own, SHARD cameras each): probes per second,
+CPU-seconds per probe (ours and the simulator's), p99 schedule lag, RSS; then
 prometheus-blackbox-exporter (tcp module: RTSP OPTIONS, expect ``RTSP/1.0 200``) driven at the
 same rate against the same cameras, its CPU read from /proc.
 """
@@ -26,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -174,24 +175,58 @@ def proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def bench_scheduler(fleet: RunningFleet, seconds: float) -> tuple[int, float, float]:
-    config = ProbesConfig()  # the defaults: ONVIF and RTSP every 60 s
-    cameras = [
-        replace(c, targets={k: c.targets[k] for k in (ProbeKind.onvif, ProbeKind.rtsp)})
-        for c in fleet.cameras
-    ]
+def status_kib(pid: int | str, field: str) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split(f"{field}:")[1].split()[0])
+
+
+@dataclass
+class Reachability:
+    cameras: int
+    seconds: float
+    probes: int
+    failed: int
+    cpu: float  # our process, CPU-seconds
+    simulator_cpu: float  # all simulator processes, CPU-seconds
+    lag_p99: float
+    rss_mib: float
+    peak_rss_mib: float
+    simulator_rss_mib: float
+
+    @property
+    def rate(self) -> float:
+        return self.probes / self.seconds
+
+
+async def bench_scheduler(fleet: RunningFleet, seconds: float) -> Reachability:
+    """The scheduler with the real probes, ONVIF and RTSP at their default 60 s intervals."""
+    config = ProbesConfig()
+    reachability = (ProbeKind.onvif, ProbeKind.rtsp)
+    cameras = [replace(c, targets={k: c.targets[k] for k in reachability}) for c in fleet.cameras]
     probers = Probers(config)
     await probers.start()
     scheduler = Scheduler(config, probers.run, lambda *_: None)
     scheduler.refresh(cameras)
-    cpu = time.process_time()
+    cpu, simulator_cpu = time.process_time(), sum(map(proc_cpu, fleet.pids))
     scheduler.start()
     await asyncio.sleep(seconds)
     await scheduler.stop()
-    await probers.close()
     used = time.process_time() - cpu
-    count = sum(scheduler.stats.results.values())
-    return count, used, scheduler.stats.lag_quantile(0.99)
+    simulator_used = sum(map(proc_cpu, fleet.pids)) - simulator_cpu
+    await probers.close()
+    results = scheduler.stats.results
+    return Reachability(
+        cameras=len(cameras),
+        seconds=seconds,
+        probes=sum(results.values()),
+        failed=sum(n for (_, label), n in results.items() if label != "ok"),
+        cpu=used,
+        simulator_cpu=simulator_used,
+        lag_p99=scheduler.stats.lag_quantile(0.99),
+        rss_mib=status_kib("self", "VmRSS") / 1024,
+        peak_rss_mib=status_kib("self", "VmHWM") / 1024,
+        simulator_rss_mib=sum(status_kib(pid, "VmRSS") for pid in fleet.pids) / 1024,
+    )
 
 
 BLACKBOX_CONFIG = """modules:
@@ -264,18 +299,38 @@ async def reachability(cameras: int, seconds: float) -> None:
     mix: dict[str, object] = {"resolutions": {"1280x720": 1.0}, "codecs": {"h264": 1.0}}
     with tempfile.TemporaryDirectory() as tmp, simulated_fleet(cameras, mix, Path(tmp)) as fleet:
         await warm(fleet)
-        count, used, lag = await bench_scheduler(fleet, seconds)
-        rate = count / seconds
-        print(f"ours, {cameras} cameras, ONVIF+RTSP at 60 s: {count} probes in {seconds:.0f} s "
-              f"= {rate:.1f}/s, CPU {used:.2f} s = {used / count * 1000:.2f} ms/probe, "
-              f"p99 schedule lag {lag:.3f} s")  # fmt: skip
+        run = await bench_scheduler(fleet, seconds)
+        due = 2 * len(fleet.cameras) / 60
+        print(f"ours, {run.cameras} cameras, ONVIF+RTSP every 60 s: {run.probes} probes "
+              f"({run.failed} failed) in {seconds:.0f} s = {run.rate:.1f}/s of {due:.1f}/s due; "
+              f"CPU {run.cpu:.2f} s = {run.cpu / run.probes * 1000:.2f} ms/probe; simulator CPU "
+              f"{run.simulator_cpu:.2f} s = {run.simulator_cpu / run.probes * 1000:.2f} ms/probe; "
+              f"p99 schedule lag {run.lag_p99:.3f} s; RSS {run.rss_mib:.0f} MiB "
+              f"(peak {run.peak_rss_mib:.0f}), simulator RSS {run.simulator_rss_mib:.0f} MiB",
+              flush=True)  # fmt: skip
         ours_rtsp = await rtsp_only_cpu(fleet, min(500, cameras))
-        rtsp_rate = rate / 2
+        rtsp_rate = run.rate / 2
         sent, bb_used = await bench_blackbox(fleet, rtsp_rate, seconds)
+        bb = bb_used / sent
         print(f"ours, RTSP probe alone (OPTIONS+DESCRIBE): {ours_rtsp * 1000:.2f} ms CPU/probe")
         print(f"blackbox_exporter, RTSP OPTIONS at {rtsp_rate:.1f}/s: {sent} probes, CPU "
-              f"{bb_used:.2f} s = {bb_used / sent * 1000:.2f} ms/probe; "
-              f"ours/blackbox CPU per RTSP probe = {ours_rtsp / (bb_used / sent):.2f}")  # fmt: skip
+              f"{bb_used:.2f} s = {bb * 1000:.2f} ms/probe; "
+              f"ours/blackbox CPU per RTSP probe = {ours_rtsp / bb:.2f}")  # fmt: skip
+        print(
+            "\n| cameras | probes/s (due) | failed | our CPU ms/probe | simulator CPU ms/probe "
+            "| p99 lag s | our RSS MiB (peak) | our RTSP ms | blackbox ms | ratio |"
+        )
+        print(f"| {run.cameras:,} | {run.rate:.1f} ({due:.1f}) | {run.failed} "
+              f"| {run.cpu / run.probes * 1000:.2f} | {run.simulator_cpu / run.probes * 1000:.2f} "
+              f"| {run.lag_p99:.3f} | {run.rss_mib:.0f} ({run.peak_rss_mib:.0f}) "
+              f"| {ours_rtsp * 1000:.2f} | {bb * 1000:.2f} | {ours_rtsp / bb:.2f} |")  # fmt: skip
+
+
+def each_size(sizes: list[int], seconds: float) -> None:
+    """One process per fleet size, so RSS (and its peak) is that size's alone."""
+    for size in sizes:
+        command = [sys.executable, __file__, "reachability", "--cameras", str(size)]
+        subprocess.run([*command, "--seconds", str(seconds)], check=True)
 
 
 # ------------------------------------------------------------------ memory
@@ -329,16 +384,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("what", choices=["frames", "reachability", "memory"])
     parser.add_argument("--samples", type=int, default=10)
-    parser.add_argument("--cameras", type=int, default=1000)
+    parser.add_argument("--cameras", type=int, nargs="+", default=[1000])
     parser.add_argument("--seconds", type=float, default=70.0)
     args = parser.parse_args()
     run: Callable[[], object]
     if args.what == "frames":
         run = lambda: frames(args.samples)  # noqa: E731
     elif args.what == "memory":
-        run = lambda: memory(args.cameras)  # noqa: E731
+        run = lambda: memory(args.cameras[0])  # noqa: E731
+    elif len(args.cameras) > 1:
+        return each_size(args.cameras, args.seconds)
     else:
-        run = lambda: reachability(args.cameras, args.seconds)  # noqa: E731
+        run = lambda: reachability(args.cameras[0], args.seconds)  # noqa: E731
     asyncio.run(run())  # type: ignore[arg-type]
 
 
