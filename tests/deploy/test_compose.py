@@ -1,8 +1,8 @@
 """docker-compose.yml, Dockerfile and .dockerignore: validated by the compose tool, and their
 wiring checked against the files they point at (no container engine is needed).
 
-`camhealth run`, which the camhealth service ends with, arrives with the health engine (issue 6);
-the other camhealth commands the compose files use are checked to exist with their options.
+The camhealth commands the compose files use are checked to exist with their options;
+test_live_end_to_end.py runs the same sequence (simulate, keys, imports, run) for real.
 """
 
 from __future__ import annotations
@@ -127,6 +127,7 @@ def test_the_simulator_shares_camhealths_network_and_writes_what_camhealth_impor
         ["keys", "generate", "--out"],
         ["areas", "import"],
         ["cameras", "import"],
+        ["run"],
     ],
 )
 def test_the_camhealth_commands_used_exist_with_their_options(words: list[str]) -> None:

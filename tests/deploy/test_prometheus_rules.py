@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import require_command
 from tests.deploy.paths import (
@@ -22,13 +25,30 @@ from tests.deploy.paths import (
 
 SEVERITIES = {"critical", "warning"}
 SCOPES = {"camera", "area", "district", "city", "monitor"}
+# docker-compose.yml's, and the one beside a camhealth on the same machine (deploy/README.md)
+CONFIGS = ["prometheus.yml", "prometheus-local.yml"]
 
 
-def test_promtool_accepts_the_config_and_its_rules() -> None:
+@pytest.mark.parametrize("config", CONFIGS)
+def test_promtool_accepts_the_config_and_its_rules(config: str) -> None:
     promtool = require_command("promtool")
-    result = run(promtool, "check", "config", PROMETHEUS / "prometheus.yml")
+    result = run(promtool, "check", "config", PROMETHEUS / config)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 rule files found" in result.stdout
+
+
+def test_the_local_config_differs_from_composes_only_in_addresses_and_intervals() -> None:
+    compose, local = (load_yaml(PROMETHEUS / config) for config in CONFIGS)
+    assert local["rule_files"] == compose["rule_files"]
+    compose_jobs = {job["job_name"]: job for job in compose["scrape_configs"]}
+    for job in local["scrape_configs"]:
+        for target in (t for group in job["static_configs"] for t in group["targets"]):
+            assert target.startswith("127.0.0.1:"), job
+        assert _without_targets(job) == _without_targets(compose_jobs[job["job_name"]])
+
+
+def _without_targets(job: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in job.items() if key != "static_configs"}
 
 
 def test_promtool_unit_tests_pass() -> None:
