@@ -13,6 +13,7 @@ Memory is bounded by ``MAX_ACCESS_UNIT``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 MAX_ACCESS_UNIT = 16 * 1024 * 1024  # a 4K IDR is 1-3 MB; more is not a camera's keyframe
 START_CODE = b"\x00\x00\x00\x01"
@@ -22,8 +23,7 @@ class RtpError(ValueError):
     """A packet that is not RTP."""
 
 
-@dataclass(frozen=True)
-class RtpPacket:
+class RtpPacket(NamedTuple):  # a tuple, not a dataclass: one is made per packet
     payload_type: int
     marker: bool
     sequence: int
@@ -161,7 +161,7 @@ class Depacketizer:
         if self._fragment is None:  # the middle of a unit whose start we did not see
             self._damaged = True
             return
-        self._fragment += payload[header + 1 :]
+        self._fragment += memoryview(payload)[header + 1 :]  # no copy of a slice first
         if len(self._fragment) > MAX_ACCESS_UNIT:
             self._fragment, self._damaged = None, True
         elif end:

@@ -118,7 +118,7 @@ async def _first_keyframe(source: RtpSource, track: VideoTrack) -> _Keyframe:
 
 
 async def _play_keyframe(steps: Steps, target: Target) -> tuple[VideoTrack, _Keyframe]:
-    client, track = await open_described(steps, target.url, target.credentials)
+    client, track = await open_described(steps, target.url, target.credentials, options=False)
     source: RtpSource | None = None
     try:
         async with steps.step("setup"):

@@ -23,7 +23,7 @@ from camhealth.probes.media import InterleavedSource, RtpSource, UdpSource
 from camhealth.probes.results import FailureCode, ProbeError, ProbeKind, ProbeResult
 from camhealth.probes.sdp import VideoTrack, parse_sdp
 from camhealth.probes.steps import Steps, Target, run_probe
-from camhealth.probes.wire import MAX_LINE, Response, read_response
+from camhealth.probes.wire import READ_LIMIT, Response, read_response
 
 USER_AGENT = "camhealth"
 TCP_TRANSPORT = "RTP/AVP/TCP;unicast;interleaved=0-1"
@@ -57,7 +57,7 @@ class RtspClient:
         if parts.scheme.lower() != "rtsp" or not parts.hostname:
             raise ProbeError(FailureCode.protocol_error, "not an rtsp:// URL")
         reader, writer = await asyncio.open_connection(
-            parts.hostname, parts.port or 554, limit=MAX_LINE
+            parts.hostname, parts.port or 554, limit=READ_LIMIT
         )
         return cls(url, credentials, reader, writer)
 
@@ -94,6 +94,11 @@ class RtspClient:
         return response
 
     async def _exchange(self, method: str, url: str, headers: dict[str, str]) -> Response:
+        self._write(method, url, headers)
+        await self._writer.drain()
+        return await read_response(self.reader)
+
+    def _write(self, method: str, url: str, headers: dict[str, str]) -> None:
         self._cseq += 1
         lines = [f"{method} {url} RTSP/1.0", f"CSeq: {self._cseq}", f"User-Agent: {USER_AGENT}"]
         if self._auth is not None:
@@ -102,8 +107,6 @@ class RtspClient:
             lines.append(f"Session: {self.session}")
         lines += [f"{k}: {v}" for k, v in headers.items()]
         self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace"))
-        await self._writer.drain()
-        return await read_response(self.reader)
 
     async def describe(self) -> VideoTrack:
         response = await self.request("DESCRIBE", self.url, {"Accept": "application/sdp"})
@@ -133,14 +136,14 @@ class RtspClient:
         await self.request("PLAY", track.session_url, {"Range": "npt=0.000-"})
 
     async def close(self, track: VideoTrack | None = None) -> None:
-        """TEARDOWN a session (briefly, ignoring the reply) and close; never raises."""
-        try:
-            async with asyncio.timeout(TEARDOWN_SECONDS):
-                if track is not None and self.session is not None:
-                    await self._exchange("TEARDOWN", track.session_url, {})
-        except (ProbeError, OSError, TimeoutError, asyncio.IncompleteReadError, ValueError):
-            pass  # the session times out on the camera anyway
-        self._writer.close()
+        """TEARDOWN a session (sent, its reply not awaited) and close; never raises.
+
+        Nothing is read after TEARDOWN: the reply tells us nothing, and a session the camera
+        missed the TEARDOWN of ends with the connection anyway.
+        """
+        if track is not None and self.session is not None and not self._writer.is_closing():
+            self._write("TEARDOWN", track.session_url, {})
+        self._writer.close()  # the transport sends what is buffered first
         try:
             async with asyncio.timeout(TEARDOWN_SECONDS):
                 await self._writer.wait_closed()
@@ -155,18 +158,21 @@ def _interleaved_channel(response: Response) -> int:
 
 
 async def open_described(
-    steps: Steps, url: str, credentials: Credentials
+    steps: Steps, url: str, credentials: Credentials, options: bool = True
 ) -> tuple[RtspClient, VideoTrack]:
     """Connect, OPTIONS and DESCRIBE, each a timed step; the SDP's facts are kept in ``steps``.
 
     OPTIONS first, as FFmpeg and VLC do: some cameras expect it, and a server that answers
     OPTIONS but has nothing to DESCRIBE shows as ``not_found`` rather than as unreachable.
+    The frames probe leaves it out (``options=False``): the rtsp probe has asked it already,
+    and DESCRIBE alone tells a stream that plays from one that does not.
     """
     async with steps.step("connect"):
         client = await RtspClient.connect(url, credentials)
     try:
-        async with steps.step("options"):
-            await client.request("OPTIONS", url)
+        if options:
+            async with steps.step("options"):
+                await client.request("OPTIONS", url)
         async with steps.step("describe"):
             track = await client.describe()
         steps.stream = track.facts()

@@ -1,8 +1,11 @@
 """RTSP message framing on a control connection: replies, interleaved RTP frames, hard limits.
 
 A status or header line over ``MAX_LINE`` bytes, more than ``MAX_HEADERS`` headers, or a body
-over ``MAX_BODY`` bytes is a ``protocol_error``: the reader never buffers more than that, so a
-camera sending endless headers or an endless SDP costs a few kilobytes and its deadline.
+over ``MAX_BODY`` bytes is a ``protocol_error``. A connection's reader buffers at most about
+``2 * READ_LIMIT`` bytes, so a camera sending endless headers or an endless SDP costs a hundred
+kilobytes or so and its deadline. (``READ_LIMIT`` is larger than a line because it is also the
+reader's flow-control mark: at a few kilobytes a keyframe's RTP would be read in small pieces,
+with the socket's reading paused and resumed every few packets.)
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass, field
 from camhealth.probes.results import FailureCode, ProbeError
 
 MAX_LINE = 4096
+READ_LIMIT = 64 * 1024  # the StreamReader's limit: the most a line can be before we see it
 MAX_HEADERS = 64
 MAX_BODY = 64 * 1024
 MAX_SKIPPED = 256  # interleaved packets or stray responses skipped while awaiting a reply
@@ -39,14 +43,17 @@ def _protocol_error(text: str) -> ProbeError:
 
 
 async def read_line(reader: asyncio.StreamReader) -> bytes:
-    """One CRLF- or LF-terminated line of at most MAX_LINE bytes (the reader's limit)."""
+    """One CRLF- or LF-terminated line of at most MAX_LINE bytes."""
+    too_long = f"reply line longer than {MAX_LINE} bytes"
     try:
-        line = await reader.readuntil(b"\n")
+        line = (await reader.readuntil(b"\n")).rstrip(b"\r\n")
     except asyncio.LimitOverrunError:
-        raise _protocol_error(f"reply line longer than {MAX_LINE} bytes") from None
+        raise _protocol_error(too_long) from None
     except asyncio.IncompleteReadError:
         raise _protocol_error("connection closed by the camera") from None
-    return line.rstrip(b"\r\n")
+    if len(line) > MAX_LINE:
+        raise _protocol_error(too_long)
+    return line
 
 
 Interleaved = tuple[int, bytes]  # channel, payload of one "$" frame
