@@ -49,6 +49,12 @@ class RenderCache:
         self._bodies: dict[Key, bytes] = {}
         self._cameras = CameraLines()  # the same lines in both formats
         self._asked: dict[Key, float] = {}  # when each kind of body was last scraped
+        self._prepared: Snapshot | None = None
+
+    @property
+    def prepared(self) -> Snapshot | None:
+        """The Snapshot last rendered ahead, its bodies made (``bench/exporter.py`` waits)."""
+        return self._prepared
 
     def body(self, openmetrics: bool, gzipped: bool) -> tuple[Snapshot, bytes]:
         """The latest Snapshot and its body (blocks while it is rendered: call in a thread).
@@ -73,6 +79,7 @@ class RenderCache:
             for key, at in self._asked.items():
                 if at >= recent:
                     self._body(key)
+            self._prepared = latest
 
     async def follow(self, every: float = POLL_SECONDS) -> None:
         """Prepare each new Snapshot as soon as it is published; runs until cancelled."""
