@@ -121,6 +121,7 @@ async def test_status_codes(code: int, failure: FailureCode) -> None:
 
 HOSTILE = {
     "huge header line": b"RTSP/1.0 200 OK\r\nX-Junk: " + b"A" * 100_000 + b"\r\n\r\n",
+    "long header line": b"RTSP/1.0 200 OK\r\nX-Junk: " + b"A" * 10_000 + b"\r\n\r\n",
     "endless headers": b"RTSP/1.0 200 OK\r\n" + b"X-H: 1\r\n" * 10_000,
     "huge body": b"RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Length: 10000000\r\n\r\n" + b"v" * 70_000,
     "bad length": b"RTSP/1.0 200 OK\r\nContent-Length: -5\r\n\r\n",
