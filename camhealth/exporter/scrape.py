@@ -83,12 +83,14 @@ class RenderCache:
 
     async def follow(self, every: float = POLL_SECONDS) -> None:
         """Prepare each new Snapshot as soon as it is published; runs until cancelled."""
+        tried: Snapshot | None = None
         while True:
             latest = self._source()
-            if latest is not None and latest is not self._snapshot:
+            if latest is not None and latest is not self._snapshot and latest is not tried:
+                tried = latest  # once: a failure is logged once, a scrape meets it again (500)
                 try:
                     await asyncio.to_thread(self.prepare)
-                except Exception:  # a scrape would meet it again, and answer 500
+                except Exception:
                     log.exception("rendering /metrics ahead failed")
             await asyncio.sleep(every)
 
@@ -97,8 +99,8 @@ class RenderCache:
         if snapshot is None:
             raise LookupError("no Snapshot yet")
         if snapshot is not self._snapshot:
-            self._snapshot, self._bodies = snapshot, {}
-            self._lines = self._cameras.of(snapshot)
+            lines = self._cameras.of(snapshot)  # first: if it fails, nothing stale is kept
+            self._snapshot, self._lines, self._bodies = snapshot, lines, {}
         return snapshot
 
     def _body(self, key: Key) -> bytes:
