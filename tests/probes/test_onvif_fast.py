@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -12,8 +13,8 @@ from hypothesis import strategies as st
 
 from camhealth.probes.auth import Credentials
 from camhealth.probes.onvif import OnvifClients, _classify_onvif, _token, probe_onvif
-from camhealth.probes.onvif_soap import Login, body, device_time, request
-from camhealth.probes.results import FailureCode
+from camhealth.probes.onvif_soap import Login, SoapFault, body, device_time, request
+from camhealth.probes.results import FailureCode, ProbeError
 from camhealth.probes.steps import Target
 from camhealth.simulator.faults import Fault
 from camhealth.simulator.onvif_soap import parse_request
@@ -186,3 +187,21 @@ async def test_http_framings(framing: str) -> None:
     assert result.ok and result.device is not None, result.detail
     assert (result.device.vendor, result.device.serial) == ("Acme", "SN9")
     assert connections == (1 if framing == "length-keepalive" else 2)
+
+
+SOAP_TEXT = st.text(alphabet=st.sampled_from(list("<>/=\"' &;:!?[]xsBodyFaultEnvelope\n")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    reply=st.one_of(
+        st.binary(max_size=600),
+        SOAP_TEXT.map(lambda t: ENVELOPE.format(t).encode()),
+        SOAP_TEXT.map(lambda t: ENVELOPE.format(time_reply(NOW, False) + t).encode()),
+    ),
+    fault_expected=st.booleans(),
+)
+def test_the_parser_fails_only_with_a_failure(reply: bytes, fault_expected: bool) -> None:
+    """Whatever arrives, the reply parser reads a time or raises a probe failure or fault."""
+    with contextlib.suppress(ProbeError, SoapFault):
+        device_time(body(reply, fault_expected))
