@@ -1,12 +1,16 @@
 """Benchmark: a full `camhealth run` over a simulated fleet: CPU, memory, database growth and how
 many statuses match the simulator's truth manifest.
 
-Per fleet size: `camhealth simulate` in its own process (clips encoded before it listens), the
-registry imported with `camhealth areas/cameras import`, then `camhealth run --duration D` with
-a SQLite database, measured from /proc (utime+stime, peak VmRSS) and by file sizes (database +
-WAL), and finally every stored status compared with the truth.
+Per fleet size: the fleet in `camhealth simulate` processes of at most PER_PROCESS cameras each
+(a camera needs a listening socket for ONVIF and one for RTSP, and a process may open only so
+many files: 20,000 cameras are four processes), the registry imported with `camhealth areas/
+cameras import`, then `camhealth run --duration D` as the real CLI on a SQLite database. The
+monitor is measured by rusage (CPU) and /proc VmHWM (peak RSS), the simulators by /proc over the
+same window; the database by its used pages per table (dbstat) after the import, at 60% of the
+run and at the end; finally every stored status is compared with the truth.
 
-    uv run python bench/health.py --cameras 5000 --cameras 20000 --duration 300
+    uv run python bench/health.py --cameras 5000 --duration 900 --out bench/health-5000.md
+    uv run python bench/health.py --cameras 20000 --duration 900 --out bench/health-20000.md
 """
 
 from __future__ import annotations
@@ -15,129 +19,239 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet
 
-from camhealth.config import load_settings
+from camhealth.config import MonitorConfig, load_settings
+from camhealth.health.state import CameraState
 from camhealth.monitor.store import MonitorStore
+from camhealth.simulator.faults import PICTURE_FAULTS
+from camhealth.simulator.truth import NO_VIDEO, UNREACHABLE
 
 MIX = """\
 resolutions: {1280x720: 0.8, 704x576: 0.2}
+sub_resolutions: {640x360: 1.0}
 codecs: {h264: 1.0}
 faults: {offline: 0.04, hung: 0.02, blur: 0.03, no_frames: 0.02, platform_down: 0.03}
 """
+# The defaults, except frames and platform at 300 s → 120 s: two pictures per camera (what a
+# fault needs to be confirmed) well inside a 15-minute run.
 INTERVALS = {
     "CAMHEALTH_PROBES__ONVIF_INTERVAL": "60",
     "CAMHEALTH_PROBES__RTSP_INTERVAL": "60",
     "CAMHEALTH_PROBES__FRAMES_INTERVAL": "120",
     "CAMHEALTH_PROBES__PLATFORM_INTERVAL": "120",
 }
+PER_PROCESS = 5000
+FAULT_NAMES = {"frozen_osd": "frozen"}  # the simulator's name: the monitor's
 READY = "Ctrl-C stops the fleet."
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-STATUSES = ("online", "intact", "networked", "hd")
+STATUSES = ("online", "intact", "hd", "networked", "faults")
+# Tables that grow with time, and the retention that bounds them; the others are one row per
+# camera (states, last pictures) or the registry.
+RETAINED = {
+    "monitor_events": "events_days",
+    "monitor_history": "history_days",
+    "monitor_evidence": "evidence_days",
+}
 
 
-def cpu_seconds(pid: int) -> float:
+def proc_cpu(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
-def rss_mib(pid: int) -> float:
+def proc_peak_mib(pid: int) -> float:
+    """The process's peak resident set (VmHWM), as the kernel counts it."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
 
-def db_bytes(db: Path) -> int:
-    """Bytes the data takes: used pages after a checkpoint (the WAL's size is not growth)."""
+def table_bytes(db: Path) -> dict[str, int]:
+    """Bytes each table takes with its indexes, after a checkpoint (the WAL is not growth)."""
     with sqlite3.connect(db, timeout=30) as conn:
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        pages, free, size = (
-            conn.execute(f"PRAGMA {name}").fetchone()[0]
-            for name in ("page_count", "freelist_count", "page_size")
-        )
-    return int((pages - free) * size)
+        owner = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master"))
+        sizes: dict[str, int] = {}
+        for name, size in conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"):
+            table = owner.get(name, name)
+            sizes[table] = sizes.get(table, 0) + int(size)
+    return sizes
 
 
-def start_fleet(count: int, work: Path) -> subprocess.Popen[str]:
+@dataclass
+class Fleet:
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    parts: list[Path] = field(default_factory=list)  # each process's files, fleetN.*
+
+    def cpu(self) -> float:
+        return sum(proc_cpu(p.pid) for p in self.processes)
+
+    def peak_mib(self) -> float:
+        return sum(proc_peak_mib(p.pid) for p in self.processes)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.send_signal(signal.SIGINT)
+        for process in self.processes:
+            process.wait(120)
+
+
+def start_fleet(count: int, work: Path, per_process: int) -> Fleet:
+    """The fleet in processes of ``per_process`` cameras, numbered and addressed apart."""
     (work / "mix.yml").write_text(MIX)
-    args = [
-        sys.executable, "-m", "camhealth", "simulate", "-n", str(count), "--mix",
-        str(work / "mix.yml"), "--seed", "5", "--base-address", "127.110.0.0",
-        "--platform", "127.109.0.2:8554", "--control", "127.109.0.2:8089",
-        "--onvif-port", "8080", "--rtsp-port", "8554", "--warm",
-        "--registry-out", str(work / "fleet.csv"), "--truth-out", str(work / "truth.json"),
-    ]  # fmt: skip
-    log = (work / "simulate.log").open("w")
-    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, text=True)
+    fleet = Fleet()
+    for part, first in enumerate(range(0, count, per_process)):
+        stem, size = work / f"fleet{part}", min(per_process, count - first)
+        args = [
+            sys.executable, "-m", "camhealth", "simulate", "-n", str(size),
+            "--first", str(first + 1), "--mix", str(work / "mix.yml"), "--seed", str(5 + part),
+            "--base-address", f"127.{110 + part}.0.0", "--platform", f"127.109.{part}.2:8554",
+            "--control", f"127.109.{part}.2:8089", "--onvif-port", "8080", "--rtsp-port", "8554",
+            "--warm", "--registry-out", f"{stem}.csv", "--truth-out", f"{stem}.json",
+        ]  # fmt: skip
+        with Path(f"{stem}.log").open("wb") as log:  # the child keeps its own descriptor
+            fleet.processes.append(subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT))
+        fleet.parts.append(stem)
     started = time.monotonic()
-    while READY not in (work / "simulate.log").read_text():
-        if process.poll() is not None:
-            raise RuntimeError((work / "simulate.log").read_text()[-2000:])
-        time.sleep(1)
-    print(f"  simulator of {count} ready in {time.monotonic() - started:.0f} s", flush=True)
-    return process
+    for process, stem in zip(fleet.processes, fleet.parts, strict=True):
+        while READY not in Path(f"{stem}.log").read_text():
+            if process.poll() is not None:
+                fleet.stop()
+                raise RuntimeError(Path(f"{stem}.log").read_text()[-2000:])
+            time.sleep(1)
+    print(f"  {len(fleet.processes)} simulator(s) ready in {time.monotonic() - started:.0f} s")
+    return fleet
 
 
 def camhealth(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "-m", "camhealth", *args], env=env, check=True)
 
 
-def measure_run(env: dict[str, str], duration: float, db: Path, log: Path) -> dict[str, float]:
-    with log.open("w") as out:
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    peak_mib: float
+    sim_cpu: float
+    sim_peak_mib: float
+    db_start: dict[str, int]
+    db_warm: dict[str, int]
+    db_end: dict[str, int]
+    warm_at: float  # seconds into the run when db_warm was taken
+    stopped: dict[str, Any]  # the monitor's last log line ("monitoring stopped")
+
+
+def measure_run(env: dict[str, str], duration: float, db: Path, log: Path, fleet: Fleet) -> Run:
+    db_start = table_bytes(db)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sim_cpu = fleet.cpu()
+    with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "camhealth", "run", "--duration", str(duration)],
             env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    started, peak, cpu = time.monotonic(), 0.0, 0.0
-    size_at: tuple[float, int] | None = None
-    # Growth is measured over the last 40% of the run: after the first states, pictures and
-    # the confirmations of the second frames round are in.
-    warm = duration * 0.6
+    started, peak = time.monotonic(), 0.0
+    warm: tuple[float, dict[str, int]] | None = None
+    # Growth is measured over the last 40% of the run: after every camera's first state,
+    # picture and decisions are in.
     while process.poll() is None:
         elapsed = time.monotonic() - started
-        peak = max(peak, rss_mib(process.pid))
-        if size_at is None and elapsed >= warm:
-            size_at = (elapsed, db_bytes(db))
-        cpu = cpu_seconds(process.pid)
+        try:
+            peak = max(peak, proc_peak_mib(process.pid))
+        except FileNotFoundError:  # exited between poll and read
+            break
+        if warm is None and elapsed >= duration * 0.6:
+            warm = (elapsed, table_bytes(db))
         time.sleep(2)
+    process.wait()
     wall = time.monotonic() - started
-    end_size = db_bytes(db)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert process.returncode == 0, log.read_text()[-2000:]
-    growth = (end_size - size_at[1]) / (wall - size_at[0]) * 86400 if size_at else float("nan")
-    return {"wall": wall, "cpu": cpu, "peak_mib": peak, "db_end": end_size, "growth_day": growth}
+    cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
+    warm = warm or (wall, table_bytes(db))
+    return Run(
+        wall=wall,
+        cpu=cpu,
+        peak_mib=max(peak, after.ru_maxrss / 1024),
+        sim_cpu=fleet.cpu() - sim_cpu,
+        sim_peak_mib=fleet.peak_mib(),
+        db_start=db_start,
+        db_warm=warm[1],
+        db_end=table_bytes(db),
+        warm_at=warm[0],
+        stopped=_last_line(log, "monitoring stopped"),
+    )
 
 
-async def compare(env: dict[str, str], truth: dict[str, Any]) -> dict[str, tuple[int, int]]:
+def _last_line(log: Path, message: str) -> dict[str, Any]:
+    for line in reversed(log.read_text(errors="replace").splitlines()):
+        if line.startswith("{") and f'"{message}"' in line:
+            return json.loads(line)  # type: ignore[no-any-return]
+    return {}
+
+
+def growth(run: Run, retention: MonitorConfig) -> tuple[dict[str, float], float]:
+    """Bytes per day each growing table adds (from warm to end), and the database's size once
+    retention holds: the per-camera tables as they are, each growing one for its days."""
+    seconds = run.wall - run.warm_at
+    per_day = {
+        table: max(0, run.db_end.get(table, 0) - run.db_warm.get(table, 0)) / seconds * 86400
+        for table in RETAINED
+    }
+    fixed = sum(size for table, size in run.db_end.items() if table not in RETAINED)
+    kept = sum(rate * getattr(retention, RETAINED[table]) for table, rate in per_day.items())
+    return per_day, fixed + kept
+
+
+def matches(
+    state: CameraState | None, expected: dict[str, Any], faults: list[str]
+) -> dict[str, bool | None]:
+    """Per status: None when the truth leaves it undecided, else whether the monitor agrees
+    (an unknown status counts as "not online / not intact / not HD"). ``faults``: the confirmed
+    picture faults are exactly the injected ones (none for a camera whose video does not play)."""
+    found: dict[str, bool | None] = {}
+    for name in STATUSES[:-1]:
+        seen = state is not None and getattr(state, name).value is True
+        found[name] = None if expected[name] is None else seen is expected[name]
+    pictures = not set(faults) & (UNREACHABLE | NO_VIDEO)
+    injected = {FAULT_NAMES.get(f, f) for f in faults if f in PICTURE_FAULTS} if pictures else set()
+    confirmed = set(state.confirmed_faults) if state is not None else set()
+    found["faults"] = None if expected["intact"] is None else confirmed == injected
+    return found
+
+
+async def compare(env: dict[str, str], truth: list[dict[str, Any]]) -> dict[str, list[int]]:
     settings = load_settings(None, environ=env)
     store = await MonitorStore.open(settings)
     states = await store.states()
     events = len(await store.events())
     await store.close()
     matched = {name: [0, 0] for name in STATUSES}
-    for camera in truth["cameras"]:
-        state = states.get(camera["id"])
-        for name in STATUSES:
-            want = camera["expected"][name]
-            if want is None:
-                continue
-            matched[name][1] += 1
-            seen = state is not None and getattr(state, name).value is True
-            matched[name][0] += seen is want
+    for camera in truth:
+        found = matches(states.get(camera["id"]), camera["expected"], camera["faults"])
+        for name, ok in found.items():
+            if ok is not None:
+                matched[name][0] += ok
+                matched[name][1] += 1
     print(f"  {len(states)} states, {events} events", flush=True)
-    return {name: (ok, total) for name, (ok, total) in matched.items()}
+    return matched
 
 
-def bench(count: int, duration: float) -> dict[str, object]:
+def bench(count: int, duration: float, per_process: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         db = work / "monitor.db"
@@ -148,48 +262,86 @@ def bench(count: int, duration: float) -> dict[str, object]:
             "CAMHEALTH_CREDENTIALS__KEY": Fernet.generate_key().decode(),
             "CAMHEALTH_LOGGING__FORMAT": "json",
         }
-        fleet = start_fleet(count, work)
+        fleet = start_fleet(count, work, per_process)
         try:
-            camhealth(env, "areas", "import", str(work / "fleet-areas.csv"))
-            camhealth(env, "cameras", "import", str(work / "fleet.csv"))
-            registry_size = db_bytes(db)
-            figures = measure_run(env, duration, db, work / "run.log")
-            truth = json.loads((work / "truth.json").read_text())
+            for stem in fleet.parts:
+                camhealth(env, "areas", "import", f"{stem}-areas.csv")
+                camhealth(env, "cameras", "import", f"{stem}.csv")
+            run = measure_run(env, duration, db, work / "run.log", fleet)
+            truth = [
+                c for p in fleet.parts for c in json.loads(Path(f"{p}.json").read_text())["cameras"]
+            ]
             matched = asyncio.run(compare(env, truth))
         finally:
-            fleet.send_signal(signal.SIGINT)
-            fleet.wait(60)
-        return {"cameras": count, "registry_bytes": registry_size, **figures, "matched": matched}
+            fleet.stop()
+        per_day, retained = growth(run, load_settings(None, environ=env).monitor)
+        return {"cameras": count, "run": run, "per_day": per_day, "retained": retained,
+                "matched": matched}  # fmt: skip
 
 
-def table(results: list[dict[str, object]], duration: float) -> str:
+def table(results: list[dict[str, Any]]) -> str:
+    mib = 2**20
     lines = [
-        f"| cameras | run (s) | CPU (s) | CPU (% of one core) | peak RSS (MiB) | DB after (MiB) "
-        f"| DB growth per day (MiB, extrapolated) | {' | '.join(STATUSES)} |",
-        "|" + "---|" * (7 + len(STATUSES)),
+        "| cameras | run (s) | monitor CPU (s) | CPU (% of one core) | monitor peak RSS (MiB) "
+        "| simulator CPU (s) | simulator peak RSS (MiB) | DB at start / end (MiB) "
+        "| DB growth per day (MiB) | DB size with retention (MiB) | late probes "
+        f"| {' | '.join(STATUSES)} |",
+        "|" + "---|" * (11 + len(STATUSES)),
     ]
     for r in results:
-        matched = r["matched"]
-        assert isinstance(matched, dict)
-        cells = [f"{ok}/{total}" for ok, total in matched.values()]
+        run: Run = r["run"]
+        cells = [f"{ok}/{total}" for ok, total in r["matched"].values()]
+        start, end = sum(run.db_start.values()) / mib, sum(run.db_end.values()) / mib
         lines.append(
-            f"| {r['cameras']:,} | {r['wall']:.0f} | {r['cpu']:.0f} | "
-            f"{100 * r['cpu'] / r['wall']:.0f} | {r['peak_mib']:.0f} | "  # type: ignore[operator]
-            f"{r['db_end'] / 2**20:.1f} | {r['growth_day'] / 2**20:.0f} | {' | '.join(cells)} |"  # type: ignore[operator]
+            f"| {r['cameras']:,} | {run.wall:.0f} | {run.cpu:.0f} | {100 * run.cpu / run.wall:.0f} "
+            f"| {run.peak_mib:.0f} | {run.sim_cpu:.0f} | {run.sim_peak_mib:.0f} "
+            f"| {start:.1f} / {end:.1f} | {sum(r['per_day'].values()) / mib:.0f} "
+            f"| {r['retained'] / mib:.0f} "
+            f"| {run.stopped.get('late', '?')} | {' | '.join(cells)} |"
         )
     return "\n".join(lines)
+
+
+def by_table(results: list[dict[str, Any]]) -> str:
+    """Where the growth goes, and where the rest of the database is."""
+    mib = 2**20
+    lines = []
+    for r in results:
+        run: Run = r["run"]
+        grows = ", ".join(f"{t} {v / mib:.0f}" for t, v in r["per_day"].items())
+        fixed = ", ".join(
+            f"{t} {v / mib:.1f}" for t, v in sorted(run.db_end.items()) if t not in RETAINED
+        )
+        lines.append(f"- {r['cameras']:,}: MiB/day {grows}; MiB at the end {fixed}")
+    return "\n".join(lines)
+
+
+def report(results: list[dict[str, Any]], duration: float, load: tuple[float, ...]) -> str:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    command = " ".join(["python", "bench/health.py", *sys.argv[1:]])
+    return (
+        f"- date: {when}; command: `{command}`; duration {duration:.0f} s per size\n"
+        f"- machine: {os.cpu_count()} CPUs; load average at the end "
+        f"{' / '.join(f'{x:.1f}' for x in load)}\n\n{table(results)}\n\n{by_table(results)}\n"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cameras", type=int, action="append", required=True)
-    parser.add_argument("--duration", type=float, default=300.0)
+    parser.add_argument("--duration", type=float, default=900.0)
+    parser.add_argument("--out", type=Path, help="Write the markdown figures here as well.")
+    parser.add_argument("--per-process", type=int, default=PER_PROCESS, help="Simulator size.")
     args = parser.parse_args()
     results = []
     for count in args.cameras:
         print(f"{count} cameras", flush=True)
-        results.append(bench(count, args.duration))
-        print(table(results, args.duration), flush=True)
+        results.append(bench(count, args.duration, args.per_process))
+        print(table(results), flush=True)
+    text = report(results, args.duration, os.getloadavg())
+    print(text)
+    if args.out:
+        args.out.write_text(text)
 
 
 if __name__ == "__main__":
