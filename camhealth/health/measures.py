@@ -165,19 +165,31 @@ def colourless(v: Views) -> bool:
     return float(np.percentile(chroma, 95)) < 4.0
 
 
-def cell_chroma(lab: F32) -> F32:
-    """Mean chroma (Lab a, b) of each grid cell; NaN where too dark or too bright."""
-    usable = ((lab[..., 0] > 40) & (lab[..., 0] < 235)).astype(np.float32)
+def cell_chroma(small: U8) -> F32:
+    """Mean log-chromaticity (log R/G, log B/G) of each grid cell; NaN where too dark or clipped.
+
+    A white-balance error multiplies a channel by a gain, which in log-chromaticity moves every
+    colour by the same offset, whatever its hue, saturation or brightness (the camera's gamma
+    only scales the gain's logarithm); in CIE Lab the same error moves saturated colours less
+    than greys, so a cast on a colourful view looked smaller than on a grey one.
+    """
+    pixels = small[::2, ::2].astype(np.float32)
+    usable = (
+        (pixels.min(axis=2) > 25) & (pixels.max(axis=2) < 245) & (pixels.mean(axis=2) > 40)
+    ).astype(np.float32)
+    logs = cv2.log(np.maximum(pixels, 1.0))
+    ratios = logs[..., ::2] - logs[..., 1:2]  # (log B - log G, log R - log G)
     size = (GRID_COLUMNS, GRID_ROWS)
     share = cv2.resize(usable, size, interpolation=cv2.INTER_AREA)
-    sums = cv2.resize(lab[..., 1:] * usable[..., None], size, interpolation=cv2.INTER_AREA)
+    sums = cv2.resize(ratios * usable[..., None], size, interpolation=cv2.INTER_AREA)
     chroma = sums / np.maximum(share, 1e-6)[..., None]
     chroma[share < 0.5] = np.nan
     return np.asarray(chroma, np.float32)
 
 
 def chroma_drift(now: F32, before: F32) -> Measure:
-    """How far all colours moved the same way since the reference picture (Lab units).
+    """How far all colours moved the same way since the reference picture (log-chromaticity,
+    in hundredths: 10 is a 10% change of one channel's gain against green).
 
     Fits ``now = s * before + offset`` over the grid cells: fog, dusk and night shrink the
     colours towards grey (``s`` < 1, no offset), a colour cast adds the same offset to every
@@ -193,7 +205,21 @@ def chroma_drift(now: F32, before: F32) -> Measure:
         residual = np.hypot(*(pairs[:, :2] - pairs[:, 2:] * offset[2] - offset[:2]).T)
         pairs = pairs[residual <= np.percentile(residual, 80)]
         offset = _fit_offset(pairs[:, :2], pairs[:, 2:])
-    return Measure(float(np.hypot(offset[0], offset[1])))
+    return Measure(100.0 * float(np.hypot(offset[0], offset[1])))
+
+
+def uniform_offset(now: F32) -> Measure:
+    """Against a colourless reference (a grey scene): the colour that every cell gained alike.
+
+    Unknown when the cells' colours are spread (a colourful view against a reference taken at
+    night in infrared is not a cast), so only a grey scene turned one colour counts.
+    """
+    cells = now.reshape(-1, 2)[~np.isnan(now.reshape(-1, 2)).any(axis=1)]
+    if len(cells) < 12 or colourless_cells(now):
+        return Measure(0.0, known=len(cells) >= 12)
+    offset = float(np.hypot(*cells.mean(axis=0)))
+    spread = float(np.hypot(*cells.std(axis=0)))
+    return Measure(100.0 * offset, known=offset >= 2.0 * spread)
 
 
 def _fit_offset(now: F32, before: F32) -> F32:
@@ -210,14 +236,16 @@ def colourless_cells(chroma: F32) -> bool:
     """The cell chroma of a monochrome picture (a reference taken at night)."""
     magnitude = np.hypot(chroma[..., 0], chroma[..., 1])
     magnitude = magnitude[~np.isnan(magnitude)]
-    return magnitude.size == 0 or float(np.percentile(magnitude, 95)) < 3.0
+    return magnitude.size == 0 or float(np.percentile(magnitude, 95)) < 0.04
 
 
 def noise_sigma(v: Views) -> Measure:
     """Noise standard deviation in the flattest fifth of 16x16 blocks (Immerkaer's operator)."""
     grey = v.detail
-    kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
-    response = cv2.convertScaleAbs(cv2.filter2D(grey, cv2.CV_16S, kernel)).astype(np.float32)
+    # The 3x3 kernel [[1, -2, 1], [-2, 4, -2], [1, -2, 1]], applied as its two 1-D factors.
+    factor = np.array([1, -2, 1], np.float32)
+    response = cv2.convertScaleAbs(cv2.sepFilter2D(grey, cv2.CV_16S, factor, factor))
+    response = response.astype(np.float32)
     rows, columns = grey.shape[0] // 16, grey.shape[1] // 16
     if rows == 0 or columns == 0:
         return Measure(0.0, known=False)
@@ -280,8 +308,7 @@ def _spectral_peak(grey: U8, scale: int) -> Peak:
     for x in sorted({0, (grey.shape[1] - side) // 2, grey.shape[1] - side}):
         crop = grey[y : y + side, x : x + side].astype(np.float32)
         crop = (crop - cv2.blur(crop, (15, 15))) * window
-        halves = cv2.dft(crop, flags=cv2.DFT_COMPLEX_OUTPUT)[:, : side // 2 + 1]
-        power += halves[..., 0] ** 2 + halves[..., 1] ** 2
+        power += _half_power(np.asarray(cv2.dft(crop), np.float32))
     log_power = cv2.log(np.fft.fftshift(power, axes=0) + 1e-3)
     neighbours = cv2.dilate(log_power, RING, borderType=cv2.BORDER_REFLECT)
     peakness = np.where(searched, log_power - neighbours, 0.0)
@@ -292,6 +319,26 @@ def _spectral_peak(grey: U8, scale: int) -> Peak:
     echo = float(harmonic.max()) if harmonic.size else 0.0
     value = float(peakness[row, column]) - max(0.0, echo - 1.0)
     return Peak(value, scale, int(row), int(column))
+
+
+def _half_power(ccs: F32) -> F32:
+    """Power spectrum, columns 0 to n/2, of a real square picture's packed (CCS) DFT.
+
+    The packed transform costs a quarter of the complex one.  Its columns 1 to n-2 hold the
+    real and imaginary parts of frequency columns 1 to n/2-1; columns 0 and n-1 hold columns
+    0 and n/2 packed the same way along the rows, whose negative frequencies mirror the
+    positive ones.
+    """
+    n = ccs.shape[0]
+    power = np.empty((n, n // 2 + 1), np.float32)
+    power[:, 1 : n // 2] = ccs[:, 1 : n - 1 : 2] ** 2 + ccs[:, 2 : n - 1 : 2] ** 2
+    for out, packed in ((0, ccs[:, 0]), (n // 2, ccs[:, n - 1])):
+        half = packed[1 : n - 1 : 2] ** 2 + packed[2 : n - 1 : 2] ** 2
+        power[0, out] = packed[0] ** 2
+        power[1 : n // 2, out] = half
+        power[n // 2, out] = packed[n - 1] ** 2
+        power[n // 2 + 1 :, out] = half[::-1]
+    return power
 
 
 # Neighbours three bins away: past the main lobe of the Hann window, even off-bin.

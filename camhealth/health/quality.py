@@ -17,7 +17,7 @@ from camhealth.health import measures as m
 from camhealth.health.measures import Measure, Region
 from camhealth.health.sequence import Sample, picture_change, sample_of, view_match
 from camhealth.health.thresholds import QualityThresholds
-from camhealth.health.views import U8, Mask, Views, views
+from camhealth.health.views import F32, U8, Mask, Views, views
 
 MAX_SCORE = 10.0
 
@@ -84,7 +84,8 @@ def diagnose(
     t = thresholds
     peak = m.stripe_peak(v)
     sample = sample_of(v, peak)
-    scene = _scene_change(sample, reference, t)
+    dark = m.median_level(v).value < t.judge_min_median
+    scene = _scene_change(sample, reference, dark, t)
     checks = [
         _judge(
             ImageFault.blank, "uniform_fraction", m.uniform_fraction(v), t.blank_uniform_fraction
@@ -187,8 +188,11 @@ def _color_cast(
             "too dark to judge",
         )
     if reference is not None:
-        drift = m.chroma_drift(sample.chroma, reference.chroma)
-        if drift.known and not m.colourless_cells(reference.chroma):
+        if m.colourless_cells(reference.chroma):
+            drift = m.uniform_offset(sample.chroma)
+        else:
+            drift = m.chroma_drift(sample.chroma, reference.chroma)
+        if drift.known:
             return _judge(
                 ImageFault.color_cast,
                 "chroma_drift",
@@ -205,10 +209,14 @@ def _occlusion(
 ) -> FaultCheck:
     if reference is not None and reference.detail.shape == (m.GRID_ROWS, m.GRID_COLUMNS):
         cells, name = _lost_detail(sample, reference), "detail_lost_area"
+        threshold = t.occlusion_area
     else:
+        # A dark coat, a doorway or a shadow is a dark, flat patch of many scenes: without the
+        # reference to say it was not there, only a patch too large for that counts.
         cells, name = _dark_featureless(sample), "dark_featureless_area"
+        threshold = t.occlusion_area_no_reference
     measure = Measure(float(cells.mean()), region=m.cells_region(v, cells))
-    return _judge(ImageFault.occlusion, name, measure, t.occlusion_area)
+    return _judge(ImageFault.occlusion, name, measure, threshold)
 
 
 def _lost_detail(now: Sample, reference: Sample) -> Mask:
@@ -226,10 +234,20 @@ def _lost_detail(now: Sample, reference: Sample) -> Mask:
         return np.zeros_like(textured)
     ratio = np.maximum(detail, 0) / np.maximum(before, 0.1)
     kept = float(np.percentile(ratio[textured], 75))
-    lost = textured & (ratio < 0.25 * kept)
+    lost = (textured & (ratio < 0.25 * kept)) | _darkened(now, reference, detail)
     if float(np.mean(now.level < 0.5 * reference.level)) >= 0.8:
         lost &= now.level >= 35  # night: nearly every cell darkened, not just a covered patch
     return _largest_patch(lost)
+
+
+def _darkened(now: Sample, reference: Sample, detail: F32) -> Mask:
+    """Cells that turned dark and flat while the rest kept its light: an object over a part of
+    the view that had no texture to lose (sky, a road, a wall)."""
+    light = now.level / np.maximum(reference.level, 1.0)
+    typical = float(np.median(light))
+    return np.asarray(
+        (reference.level >= 40) & (light < 0.45 * typical) & (detail < 1.0), dtype=bool
+    )
 
 
 def _largest_patch(cells: Mask) -> Mask:
@@ -269,12 +287,18 @@ def _frozen(sample: Sample, previous: Sample | None, t: QualityThresholds) -> Fa
     return _judge(fault, name, picture_change(sample, previous), t.frozen_change, below=True)
 
 
-def _scene_change(sample: Sample, reference: Sample | None, t: QualityThresholds) -> FaultCheck:
+def _scene_change(
+    sample: Sample, reference: Sample | None, dark: bool, t: QualityThresholds
+) -> FaultCheck:
     fault, name = ImageFault.scene_change, "view_match"
     if reference is None:
         return FaultCheck(fault, False, 0.0, name, None, t.scene_match, note="no reference picture")
     match, shift = view_match(sample, reference)
     check = _judge(fault, name, match, t.scene_match, below=True)
+    if dark and check.detected and match.value >= t.scene_match / 2:
+        # At night the lamps and their glow make most of the edges: only a match far below
+        # the line says the view itself is another.
+        return replace(check, detected=False, note="dark picture: the match is not conclusive")
     # Only a clear peak says where the view went; a weak one's position is chance.
     if shift > t.scene_max_shift and match.value >= t.scene_match and not check.detected:
         return replace(check, detected=True, note=f"view moved by {shift:.0%} of its width")
@@ -282,8 +306,8 @@ def _scene_change(sample: Sample, reference: Sample | None, t: QualityThresholds
 
 
 # A fault that explains another's symptoms silences it: a blank screen is neither dark nor
-# blurred, and an exposure fault wipes out the detail, colour and change that blur,
-# occlusion, noise, color_cast and frozen look at.
+# blurred, and an exposure fault wipes out the detail, colour, change and edges that blur,
+# occlusion, noise, color_cast, frozen and scene_change look at.
 SUPPRESSES = {
     ImageFault.blank: set(ImageFault) - {ImageFault.blank},
     ImageFault.too_dark: {
@@ -292,13 +316,20 @@ SUPPRESSES = {
         ImageFault.noise,
         ImageFault.color_cast,
         ImageFault.frozen,
+        ImageFault.scene_change,
     },
     ImageFault.too_bright: {
         ImageFault.blur,
         ImageFault.occlusion,
         ImageFault.color_cast,
         ImageFault.frozen,
+        ImageFault.scene_change,
     },
+    # An occluder's colour is its own, not the picture's.
+    ImageFault.occlusion: {ImageFault.color_cast},
+    # A view that is not the reference's cannot tell its own repeating patterns (bricks, a
+    # fence) from interference.
+    ImageFault.scene_change: {ImageFault.stripes},
 }
 
 

@@ -64,7 +64,7 @@ def sample_of(v: Views, stripes: Peak | None = None) -> Sample:
         thumb=np.asarray(cv2.resize(v.grey, THUMB_SIZE, interpolation=cv2.INTER_AREA), np.uint8),
         detail=cell_detail(v.grey),
         level=cell_level(v.grey),
-        chroma=cell_chroma(v.lab),
+        chroma=cell_chroma(v.small),
         blocks=np.stack(blocks),
         usable=np.array(usable, dtype=bool),
         stripes=(stripe_peak(v) if stripes is None else stripes).as_array(),
@@ -73,8 +73,8 @@ def sample_of(v: Views, stripes: Peak | None = None) -> Sample:
 
 def picture_change(current: Sample, previous: Sample) -> Measure:
     """How much the picture changed between two samples, relative to its fine texture: per
-    full-resolution block, mean absolute difference over (mean absolute gradient + 1 level);
-    the median over blocks.
+    full-resolution block, mean absolute difference over (mean absolute second difference + 1
+    level); the median over blocks.
 
     Re-encoding one repeated picture changes it where it has texture (re-quantisation), in
     proportion to that texture; a live picture also changes by its fresh sensor noise, which
@@ -89,8 +89,20 @@ def picture_change(current: Sample, previous: Sample) -> Measure:
     a = current.blocks[usable].astype(np.float32)
     b = previous.blocks[usable].astype(np.float32)
     change = np.abs(a - b).mean(axis=(1, 2))
-    texture = (np.abs(np.diff(a, axis=2)) + np.abs(np.diff(b, axis=2))).mean(axis=(1, 2)) / 2
+    texture = (_fine_texture(a) + _fine_texture(b)) / 2
     return Measure(float(np.median(change / (texture + 1.0))))
+
+
+def _fine_texture(blocks: F32) -> F32:
+    """Mean absolute second difference of each block, across and down.
+
+    Second differences see the fine detail that re-quantisation disturbs, and little of smooth
+    strong patterns (a wide stripe, a soft gradient) that first differences would count as
+    texture, making a live picture look repeated.
+    """
+    across = np.abs(np.diff(blocks, n=2, axis=2)).mean(axis=(1, 2))
+    down = np.abs(np.diff(blocks, n=2, axis=1)).mean(axis=(1, 2))
+    return np.asarray((across + down) / 2, np.float32)
 
 
 def _edges(thumb: U8) -> F32:

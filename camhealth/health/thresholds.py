@@ -75,11 +75,21 @@ class QualityThresholds(BaseModel):
         description="occlusion: share of the picture covered by a featureless, unnatural region "
         "(against the reference picture when there is one).",
     )
+    occlusion_area_no_reference: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="occlusion without a reference picture: share of the picture covered by one "
+        "dark, featureless patch (by day). Higher than occlusion_area because a dark coat, "
+        "doorway or shadow is part of many scenes.",
+    )
     color_cast_drift: float = Field(
-        9.0,
+        15.0,
         gt=0,
         description="color_cast, against the reference picture: the colours of the whole picture "
-        "moved the same way by at least this (CIE Lab units).",
+        "moved the same way by at least this (log-chromaticity, log R/G and log B/G, in "
+        "hundredths: 15 is about a 15% gain error of one channel). Against a grey reference, a "
+        "grey scene that turned one colour.",
     )
     color_cast_shift: float = Field(
         3.0,
@@ -103,7 +113,7 @@ class QualityThresholds(BaseModel):
         "(natural log of its power over its neighbours').",
     )
     frozen_change: float = Field(
-        0.21,
+        0.22,
         gt=0,
         description="frozen: change between two samples relative to the picture's fine texture "
         "(full resolution, OSD text left out) below this. Re-encoding a repeated picture "

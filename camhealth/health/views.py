@@ -107,13 +107,12 @@ def osd_mask(small: U8, grey: U8) -> Mask:
     strokes = (white & (darkest_near <= grey.astype(np.int16) - 100)).astype(np.uint8)
     # A line of text is a row of strokes: join them, then drop lone bright edges of the scene.
     line = cv2.morphologyEx(strokes, cv2.MORPH_CLOSE, np.ones((3, 9), np.uint8))
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(line, connectivity=8)
-    w, h, area = (
-        stats[:, cv2.CC_STAT_WIDTH],
-        stats[:, cv2.CC_STAT_HEIGHT],
-        stats[:, cv2.CC_STAT_AREA],
-    )
-    keep = (h <= grey.shape[0] * 0.15) & (w >= h) & (area >= 12)
-    keep[0] = False  # the background
-    text = keep[labels].astype(np.uint8)
+    # Outlines rather than labelled components: a tenth of the cost, and a line of text is
+    # masked whole, holes of its letters included.
+    outlines, _ = cv2.findContours(line, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    text = np.zeros_like(line)
+    for outline in outlines:
+        _, _, w, h = cv2.boundingRect(outline)
+        if h <= grey.shape[0] * 0.15 and w >= h and w * h >= 12:
+            cv2.drawContours(text, [outline], 0, 1, thickness=cv2.FILLED)
     return np.asarray(cv2.dilate(text, np.ones((5, 5), np.uint8)), dtype=bool)
