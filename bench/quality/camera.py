@@ -24,6 +24,7 @@ SCENES = {
     "coins": lambda: skimage.data.coins(),
     "gravel": lambda: skimage.data.gravel(),
     "brick": lambda: skimage.data.brick(),
+    "grass": lambda: skimage.data.grass(),
 }
 
 

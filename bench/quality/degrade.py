@@ -7,11 +7,46 @@ picture size, so a fault looks the same at 640x360 and at 1920x1080.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 from camera import Image, from_linear, to_linear
 
 LEVELS = ("mild", "moderate", "severe")
+
+
+@dataclass(frozen=True)
+class Style:
+    """The free parameters of the degradations.  The held-out split draws them from ranges and
+    tables that no detector was tuned on (other cast directions, occluders along an edge,
+    other stripe periods and angles, an elliptical defocus), so its figures measure more than
+    a memorised generator."""
+
+    casts: tuple[tuple[float, float, float], ...]
+    occluder_colours: tuple[tuple[int, int, int], ...]
+    occluder_from_edge: bool
+    stripe_periods: tuple[float, float]
+    any_angle: bool
+    defocus_aspect: tuple[float, float]
+
+
+TRAINING = Style(
+    casts=((1.0, 1.0, 1.6), (1.6, 1.0, 1.0), (1.0, 1.5, 1.0), (1.5, 1.0, 1.5), (0.6, 1.3, 1.4)),
+    occluder_colours=((30, 30, 35), (20, 45, 30), (60, 60, 70), (15, 15, 15)),
+    occluder_from_edge=False,
+    stripe_periods=(0.008, 0.04),
+    any_angle=False,
+    defocus_aspect=(1.0, 1.0),
+)
+HELD_OUT = Style(
+    casts=((1.3, 1.0, 0.7), (0.7, 1.0, 1.3), (1.0, 0.7, 1.0), (1.4, 1.3, 0.8), (0.8, 1.1, 1.5)),
+    occluder_colours=((40, 55, 75), (70, 70, 60), (25, 25, 45), (50, 40, 35)),
+    occluder_from_edge=True,
+    stripe_periods=(0.012, 0.05),
+    any_angle=True,
+    defocus_aspect=(0.75, 1.0),
+)
 
 
 def _pick(level: str, mild: float, moderate: float, severe: float) -> float:
@@ -50,16 +85,24 @@ def too_bright(image: Image, rng: np.random.Generator, level: str) -> Image:
     return from_linear(to_linear(image) * _gain_to(image, 50, target))
 
 
-def blur(image: Image, rng: np.random.Generator, level: str) -> Image:
-    """Lens defocus: a disk kernel, radius relative to the picture width."""
+def blur(image: Image, rng: np.random.Generator, level: str, style: Style = TRAINING) -> Image:
+    """Lens defocus: a disk (or tilted-lens ellipse) kernel, radius relative to the width."""
     radius = _pick(level, 0.0025, 0.006, 0.012) * image.shape[1] * rng.uniform(0.9, 1.2)
     size = 2 * int(np.ceil(radius)) + 1
     kernel = np.zeros((size, size), np.float32)
-    cv2.circle(kernel, (size // 2, size // 2), max(1, round(radius)), 1.0, -1, cv2.LINE_AA)
+    centre = (size // 2, size // 2)
+    if style.defocus_aspect == (1.0, 1.0):
+        cv2.circle(kernel, centre, max(1, round(radius)), 1.0, -1, cv2.LINE_AA)
+    else:
+        minor = max(1, round(radius * rng.uniform(*style.defocus_aspect)))
+        angle = float(rng.uniform(0, 180))
+        cv2.ellipse(
+            kernel, centre, (max(1, round(radius)), minor), angle, 0, 360, 1.0, -1, cv2.LINE_AA
+        )
     return cv2.filter2D(image, -1, kernel / kernel.sum(), borderType=cv2.BORDER_REFLECT)
 
 
-def occlusion(image: Image, rng: np.random.Generator, level: str) -> Image:
+def occlusion(image: Image, rng: np.random.Generator, level: str, style: Style = TRAINING) -> Image:
     """Something close to the lens (a bag, a leaf, tape): dark, featureless, soft-edged."""
     height, width = image.shape[:2]
     area = _pick(level, 0.08, 0.28, 0.55) * rng.uniform(0.9, 1.15)
@@ -67,22 +110,25 @@ def occlusion(image: Image, rng: np.random.Generator, level: str) -> Image:
     corner = rng.integers(0, 4)
     cx = 0 if corner in (0, 3) else width
     cy = 0 if corner in (0, 1) else height
-    radius = np.sqrt(area * width * height * 4 / np.pi)
+    if style.occluder_from_edge:  # from the middle of a side rather than from a corner
+        cx, cy = (width // 2, cy) if corner % 2 else (cx, height // 2)
+    # A quarter of the ellipse is inside from a corner, half of it from the middle of a side.
+    inside = 0.5 if style.occluder_from_edge else 0.25
+    radius = np.sqrt(area * width * height / inside / np.pi)
     axes = (int(radius * rng.uniform(1.0, 1.4)), int(radius / rng.uniform(1.0, 1.4)))
     cv2.ellipse(mask, (cx, cy), axes, float(rng.uniform(0, 90)), 0, 360, 1.0, -1)
     soft = int(width * 0.03) * 2 + 1
     mask = cv2.GaussianBlur(mask, (soft, soft), 0)[..., None]
-    colour = np.array([[30, 30, 35], [20, 45, 30], [60, 60, 70], [15, 15, 15]][rng.integers(0, 4)])
+    colour = np.array(style.occluder_colours[rng.integers(0, len(style.occluder_colours))])
     shade = colour * rng.uniform(0.7, 1.3) * np.linspace(0.8, 1.2, width)[None, :, None]
     return (image * (1 - mask) + shade * mask).astype(np.uint8)
 
 
-CASTS = [(1.0, 1.0, 1.6), (1.6, 1.0, 1.0), (1.0, 1.5, 1.0), (1.5, 1.0, 1.5), (0.6, 1.3, 1.4)]
-
-
-def color_cast(image: Image, rng: np.random.Generator, level: str) -> Image:
+def color_cast(
+    image: Image, rng: np.random.Generator, level: str, style: Style = TRAINING
+) -> Image:
     """White balance gone wrong: channel gains (BGR), mild to severe."""
-    direction = np.array(CASTS[rng.integers(0, len(CASTS))], np.float32)
+    direction = np.array(style.casts[rng.integers(0, len(style.casts))], np.float32)
     strength = _pick(level, 0.25, 0.8, 1.6) * rng.uniform(0.9, 1.1)
     gains = direction**strength
     gains /= gains.mean()
@@ -94,12 +140,14 @@ def noise_sigma(rng: np.random.Generator, level: str) -> float:
     return _pick(level, 6.0, 13.0, 24.0) * rng.uniform(0.9, 1.15)
 
 
-def stripes(image: Image, rng: np.random.Generator, level: str) -> Image:
+def stripes(image: Image, rng: np.random.Generator, level: str, style: Style = TRAINING) -> Image:
     """Interference: an added sinusoid, horizontal, vertical or slanted."""
     height, width = image.shape[:2]
     amplitude = _pick(level, 5.0, 12.0, 25.0) * rng.uniform(0.9, 1.15)
-    period = rng.uniform(0.008, 0.04) * width
+    period = rng.uniform(*style.stripe_periods) * width
     angle = [0.0, np.pi / 2, rng.uniform(0.3, 1.2)][rng.integers(0, 3)]
+    if style.any_angle:
+        angle = rng.uniform(0, np.pi)
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     wave = np.sin((x * np.cos(angle) + y * np.sin(angle)) * 2 * np.pi / period)
     return np.clip(image + amplitude * wave[..., None], 0, 255).astype(np.uint8)
