@@ -153,9 +153,12 @@ def chunked(payload: bytes) -> bytes:
     return b"".join(b"%x;ext=1\r\n%s\r\n" % (len(p), p) for p in parts) + b"0\r\nX-T: 1\r\n\r\n"
 
 
-@pytest.mark.parametrize("framing", ["chunked-close", "length-keepalive", "until-close"])
+@pytest.mark.parametrize(
+    "framing", ["chunked-close", "length-keepalive", "until-close", "length-silent-close"]
+)
 async def test_http_framings(framing: str) -> None:
-    """Chunked or sized replies, kept alive or closed after each: the probe reads them all."""
+    """Chunked or sized replies, kept alive or closed after each (saying so or not): the probe
+    reads them all, on a new connection where the device dropped the old one."""
     connections = 0
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -174,7 +177,8 @@ async def test_http_framings(framing: str) -> None:
             else:
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(payload))
                 writer.write(payload)
-                continue
+                if framing == "length-keepalive":
+                    continue
             await writer.drain()
             writer.close()
             return
