@@ -237,10 +237,12 @@ class Scheduler:
         try:
             result = self._not_tried(camera, kind)
             if result is None:
-                async with self._limits(camera, kind), self._global:
-                    self.stats.lags.append(max(0.0, loop.time() - due))
-                    result = await self._probe(camera, kind)
-                self._note_login(camera, kind, result)
+                try:
+                    async with self._limits(camera, kind), self._global:
+                        self.stats.lags.append(max(0.0, loop.time() - due))
+                        result = await self._probe(camera, kind)
+                finally:  # a tester that crashed or was cancelled must not hold the login
+                    self._note_login(camera, kind, result)
         finally:
             slot.running = False
             if result is not None:
@@ -304,19 +306,19 @@ class Scheduler:
         except Exception:  # one consumer's bug must not stop the schedule
             log.exception("probe result sink failed for camera %s", camera.id)
 
-    def _note_login(self, camera: Watched, kind: ProbeKind, result: ProbeResult) -> None:
-        """What a probe that was sent tells about its camera's login."""
+    def _note_login(self, camera: Watched, kind: ProbeKind, result: ProbeResult | None) -> None:
+        """What a probe that was sent tells about its camera's login (None: it never ended)."""
         key = login_key(camera, kind)
         if key is None:
             return
         login = self._logins.get(key)
-        if result.failure is FailureCode.auth_failed:
+        if result is not None and result.failure is FailureCode.auth_failed:
             login = self._logins.setdefault(key, _Login())
             login.refusals += 1
             pause = self._login_pause * 2 ** min(login.refusals - 1, 16)
             login.paused_until = asyncio.get_running_loop().time() + min(pause, self._max_backoff)
             login.tester, login.refused_by = None, kind
-        elif login is not None and result.ok:
+        elif login is not None and result is not None and result.ok:
             del self._logins[key]
         elif login is not None and login.tester is kind:
             login.tester = None  # no verdict on the login (e.g. a timeout): the next one tries

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from camhealth.config import ProbesConfig
+from camhealth.probes.auth import Credentials
 from camhealth.probes.results import FailureCode, ProbeKind, ProbeResult
 from camhealth.probes.scheduler import Scheduler, phase
 from camhealth.probes.steps import Target
@@ -179,3 +180,22 @@ async def test_a_kind_the_consumer_is_not_ready_for_waits_and_is_not_failed() ->
     await scheduler.stop()
     assert sum(1 for _, kind in runner.starts if kind is ProbeKind.frames) == 20
     assert all(result.ok for result in results)
+
+
+async def test_a_crashing_login_tester_does_not_hold_the_camera_back() -> None:
+    """A refused login, then the probe trying it again crashes: later probes are still sent."""
+    calls: list[ProbeKind] = []
+
+    async def runner(kind: ProbeKind, cam: Watched) -> ProbeResult:
+        calls.append(kind)
+        if len(calls) == 2:
+            raise RuntimeError("a probe's bug")
+        failure = FailureCode.auth_failed if len(calls) == 1 else None
+        return ProbeResult(kind, cam.id, time.time(), 0.01, failure=failure)
+
+    target = Target("rtsp://h/x", Credentials("admin", "secret"), timeout=1.0)
+    cam = Watched("cam-1", "h", {ProbeKind.rtsp: target, ProbeKind.onvif: target})
+    settings = config(rtsp_interval=0.05, onvif_interval=0.05)
+    scheduler = Scheduler(settings, runner, lambda *_: None, max_backoff=0.1)
+    await run_for(scheduler, [cam], 1.0)
+    assert len(calls) >= 10
