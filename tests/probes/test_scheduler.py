@@ -21,7 +21,9 @@ from camhealth.probes.steps import Target
 from camhealth.probes.targets import Watched
 
 
-def camera(index: int, host: str | None = None, kinds: tuple[ProbeKind, ...] = (ProbeKind.rtsp,)):
+def camera(
+    index: int, host: str | None = None, kinds: tuple[ProbeKind, ...] = (ProbeKind.rtsp,)
+) -> Watched:
     target = Target(f"rtsp://10.0.{index // 250}.{index % 250}/x", timeout=1.0)
     return Watched(f"cam-{index}", host or f"h{index}", {kind: target for kind in kinds})
 
