@@ -124,6 +124,9 @@ class CameraSummary(_Out):
     width: int | None
     height: int | None
     updated_at: datetime | None
+    last_picture: str | None = Field(
+        description="URL of the camera's newest stored picture; null if none or no store."
+    )
 
 
 class CameraPage(_Out):
@@ -148,7 +151,8 @@ def status_of(entry: CameraEntry) -> Status:
     )
 
 
-def summary_of(entry: CameraEntry) -> CameraSummary:
+def summary_of(entry: CameraEntry, picture: str | None) -> CameraSummary:
+    """``picture``: the reference of the camera's newest stored picture."""
     return CameraSummary(
         id=entry.id,
         name=entry.record.name,
@@ -161,6 +165,7 @@ def summary_of(entry: CameraEntry) -> CameraSummary:
         width=entry.state.width,
         height=entry.state.height,
         updated_at=entry.state.updated_at,
+        last_picture=picture and f"/api/v1/pictures/{picture}",
     )
 
 

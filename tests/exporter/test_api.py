@@ -46,6 +46,13 @@ async def test_cameras_are_sorted_and_paged(world):
     assert ids(body)[:2] == ["depot-01", "park-01"]
 
 
+async def test_listed_cameras_link_their_newest_picture(world):
+    _, body = await world.get("/api/v1/cameras", sort="name")
+    pictures = {item["id"]: item["last_picture"] for item in body["items"]}
+    assert pictures.pop("station-01") == f"/api/v1/pictures/{EVIDENCE_REF}"
+    assert set(pictures.values()) == {None}  # no stored picture
+
+
 async def test_bad_query_parameters_are_named(world):
     for params, field in (
         ({"status": "shiny"}, "status"),
@@ -69,6 +76,7 @@ async def test_one_camera_with_its_events_uptime_device_and_probes(world):
     assert body["camera"]["status"]["intact"] is True and body["camera"]["district"] == "城厢街道"
     assert [e["kind"] for e in body["events"]] == ["became_intact", "became_not_intact"]
     assert body["events"][0]["picture"] == f"/api/v1/pictures/{EVIDENCE_REF}"
+    assert body["camera"]["last_picture"] == body["events"][0]["picture"]
     history = body["history"]
     assert history["outages"] == 0 and history["downtime_hours"] == 1.0  # 06:00-07:00 not intact
     assert history["intact_hours"] == 17.0  # from 07:00 to the end of the day
