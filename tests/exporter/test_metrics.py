@@ -6,6 +6,8 @@ import asyncio
 import base64
 import gzip
 import subprocess
+import threading
+import time
 from collections import defaultdict
 from dataclasses import replace
 from datetime import timedelta
@@ -304,4 +306,23 @@ async def test_a_published_snapshot_is_rendered_before_the_scrape(start, source,
     source.current = snapshot(T0 + timedelta(hours=2))
     await asyncio.wait_for(rendered.wait(), timeout=10)  # no scrape asked for it
     found = samples(await (await client.get("/metrics")).text())
+    assert value(found, "camhealth_camera_maintenance", camera="station-02") == 0
+
+
+async def test_a_scrape_during_the_render_waits_for_it(start, source, monkeypatch):
+    client = await start(source)
+    await client.get("/metrics", headers={"Accept-Encoding": "gzip"})
+    started = threading.Event()
+    real = metrics.render_gzip
+
+    def slow(*args):
+        started.set()
+        time.sleep(0.5)  # a big fleet's render
+        return real(*args)
+
+    monkeypatch.setattr(scrape, "render_gzip", slow)
+    source.current = snapshot(T0 + timedelta(hours=2))
+    assert await asyncio.to_thread(started.wait, 10)  # the render ahead has begun ...
+    response = await client.get("/metrics", headers={"Accept-Encoding": "gzip"})
+    found = samples(await response.text())  # ... and the scrape got its result, not the old body
     assert value(found, "camhealth_camera_maintenance", camera="station-02") == 0
