@@ -283,7 +283,8 @@ class Scheduler:
     async def _probe(self, camera: Watched, kind: ProbeKind) -> ProbeResult:
         target = camera.targets[kind]
         # The probe keeps its own deadline; this backstop leaves room for its cleanup.
-        allowance = target.timeout + (DECODE_SECONDS if kind is ProbeKind.frames else 0.0) + 3.0
+        decodes = kind in (ProbeKind.frames, ProbeKind.platform)  # platform: every Nth
+        allowance = target.timeout + (DECODE_SECONDS if decodes else 0.0) + 3.0
         started_at, started = time.time(), time.perf_counter()
         try:
             async with asyncio.timeout(allowance):
