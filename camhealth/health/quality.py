@@ -165,7 +165,7 @@ def _color_cast(
     A monochrome (IR) picture has no colour to be cast.  Without a reference a scene that is
     mostly one colour (a brown room, an orange wall) looks like a cast: give cameras a reference.
     """
-    if m.colourless(v):
+    if m.colourless_cells(sample.chroma):
         return FaultCheck(
             ImageFault.color_cast,
             False,

@@ -1,0 +1,120 @@
+"""Picture diagnosis: the cases that the held-out evaluation and the live demo showed to be hard
+(colour casts on grey and colourful scenes, occluders over flat parts of the view, dark coats,
+dark pictures against the reference, strong smooth patterns between live samples)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from camhealth.health import measures as m
+from camhealth.health.quality import FrameDiagnosis, ImageFault, diagnose
+from camhealth.health.sequence import Sample
+from camhealth.health.thresholds import QualityThresholds
+from tests.health.quality_pictures import camera, exposure, night_ir, photo
+
+DEFAULTS = QualityThresholds()
+
+
+def run(
+    image: np.ndarray, reference: Sample | None = None, previous: Sample | None = None
+) -> FrameDiagnosis:
+    return diagnose(image, DEFAULTS, reference=reference, previous=previous)
+
+
+def sample(image: np.ndarray) -> Sample:
+    return diagnose(image, DEFAULTS).sample
+
+
+def gains(image: np.ndarray, blue: float, green: float, red: float) -> np.ndarray:
+    """A white-balance error: each channel's linear light times its gain."""
+    linear = (image.astype(np.float32) / 255) ** 2.2 * np.array([blue, green, red])
+    return (np.clip(linear, 0, 1) ** (1 / 2.2) * 255 + 0.5).astype(np.uint8)
+
+
+@pytest.mark.parametrize("scene", ["astronaut", "coffee", "chelsea"])
+def test_a_moderate_cast_on_a_colourful_scene_is_found_and_a_slight_one_is_not(scene: str) -> None:
+    picture = photo(scene)
+    reference = sample(camera(picture, seed=2))
+    green = run(camera(gains(picture, 0.75, 1.3, 0.75)), reference).check(ImageFault.color_cast)
+    assert green.detected and green.measure == "chroma_drift"
+    warmer = run(camera(gains(picture, 0.96, 1.0, 1.04)), reference)
+    assert ImageFault.color_cast not in warmer.faults
+
+
+def test_a_grey_scene_that_turned_one_colour_is_a_cast() -> None:
+    coins = photo("coins")
+    reference = sample(camera(coins, seed=2))
+    assert m.colourless_cells(reference.chroma)
+    cast = run(camera(gains(coins, 1.6, 1.0, 0.7)), reference).check(ImageFault.color_cast)
+    assert cast.detected and cast.measure == "chroma_drift"
+    assert ImageFault.color_cast not in run(camera(coins, seed=4), reference).faults
+
+
+@pytest.mark.parametrize("scene", ["astronaut", "coffee", "chelsea", "rocket"])
+def test_a_colourful_day_picture_against_a_night_ir_reference_is_not_a_cast(scene: str) -> None:
+    picture = photo(scene)  # coffee and chelsea: mostly one colour, brown and ginger
+    reference = sample(camera(night_ir(picture), seed=2))
+    assert ImageFault.color_cast not in run(camera(picture), reference).faults
+
+
+def test_a_log_chromaticity_offset_is_the_same_for_every_colour() -> None:
+    picture = photo("chelsea")
+    shifted = gains(picture, 1.0, 1.0, 1.3)
+    before = m.cell_chroma(picture, cv2.cvtColor(picture, cv2.COLOR_BGR2GRAY))
+    after = m.cell_chroma(shifted, cv2.cvtColor(shifted, cv2.COLOR_BGR2GRAY))
+    moved = (after - before)[..., 1]  # log R/G
+    moved = moved[~np.isnan(moved)]
+    # log(1.3) / 2.2 (the camera's gamma), within the rounding of 8-bit levels.
+    assert np.median(moved) == pytest.approx(np.log(1.3) / 2.2, abs=0.02)
+    assert float(np.percentile(moved, 90) - np.percentile(moved, 10)) < 0.05
+
+
+def test_an_occluder_over_the_sky_is_seen_by_its_darkening() -> None:
+    picture = photo("astronaut")
+    picture[:70] = np.linspace([235, 190, 150], [250, 225, 205], 70)[:, None, :]  # a clear sky
+    reference = sample(camera(picture, seed=3))
+    covered = picture.copy()
+    cv2.ellipse(covered, (0, 0), (180, 110), 0, 0, 360, (40, 40, 45), -1)
+    covered = cv2.GaussianBlur(covered, (0, 0), 3)
+    check = run(camera(covered), reference).check(ImageFault.occlusion)
+    assert check.detected and check.region is not None and check.region.x == 0
+
+
+def test_without_a_reference_a_dark_coat_is_not_an_occlusion() -> None:
+    coat = photo("camera")  # a man in a dark coat on a lawn (the simulator's "campus")
+    for seed in range(3):
+        check = run(camera(coat, seed=seed)).check(ImageFault.occlusion)
+        assert not check.detected and check.measure == "dark_featureless_area"
+        assert check.threshold == DEFAULTS.occlusion_area_no_reference
+
+
+def test_an_underexposed_picture_is_too_dark_not_a_scene_change() -> None:
+    picture = photo("rocket")
+    reference = sample(camera(picture, seed=2))
+    dark = run(camera(exposure(picture, 0.01), sigma=3), reference)
+    assert ImageFault.too_dark in dark.faults or ImageFault.blank in dark.faults
+    assert ImageFault.scene_change not in dark.faults
+
+
+def test_a_dark_picture_needs_a_far_weaker_match_for_a_scene_change() -> None:
+    picture = photo("chelsea")
+    reference = sample(camera(picture, seed=2))
+    dusk = camera(exposure(picture, 0.08), seed=3)
+    match = run(dusk, reference).check(ImageFault.scene_change).value
+    assert match is not None
+    line = QualityThresholds(scene_match=min(match * 1.5, 1.0))
+    check = diagnose(dusk, line, reference=reference).check(ImageFault.scene_change)
+    assert not check.detected and check.note.startswith("dark picture")
+    turned = camera(exposure(photo("coffee"), 0.08), seed=3)
+    assert ImageFault.scene_change in run(turned, reference).faults
+
+
+def test_the_packed_spectrum_is_the_complex_spectrum() -> None:
+    rng = np.random.default_rng(0)
+    picture = rng.normal(0, 1, (64, 64)).astype(np.float32)
+    full = cv2.dft(picture, flags=cv2.DFT_COMPLEX_OUTPUT)[:, :33]
+    expected = full[..., 0] ** 2 + full[..., 1] ** 2
+    packed = m._half_power(np.asarray(cv2.dft(picture), np.float32))
+    np.testing.assert_allclose(packed, expected, rtol=1e-4, atol=1e-3)
