@@ -284,9 +284,9 @@ def table(results: list[dict[str, Any]]) -> str:
     lines = [
         "| cameras | run (s) | monitor CPU (s) | CPU (% of one core) | monitor peak RSS (MiB) "
         "| simulator CPU (s) | simulator peak RSS (MiB) | DB at start / end (MiB) "
-        "| DB growth per day (MiB) | DB size with retention (MiB) | late probes "
+        "| DB growth per day (MiB) | DB size with retention (MiB) | late probes | undiagnosed "
         f"| {' | '.join(STATUSES)} |",
-        "|" + "---|" * (11 + len(STATUSES)),
+        "|" + "---|" * (12 + len(STATUSES)),
     ]
     for r in results:
         run: Run = r["run"]
@@ -297,7 +297,8 @@ def table(results: list[dict[str, Any]]) -> str:
             f"| {run.peak_mib:.0f} | {run.sim_cpu:.0f} | {run.sim_peak_mib:.0f} "
             f"| {start:.1f} / {end:.1f} | {sum(r['per_day'].values()) / mib:.0f} "
             f"| {r['retained'] / mib:.0f} "
-            f"| {run.stopped.get('late', '?')} | {' | '.join(cells)} |"
+            f"| {run.stopped.get('late', '?')} | {run.stopped.get('undiagnosed', '?')} "
+            f"| {' | '.join(cells)} |"
         )
     return "\n".join(lines)
 

@@ -8,10 +8,13 @@ stops them in pairs, and publishes one immutable ``Snapshot`` that readers take 
         snapshot = pipeline.snapshot          # the exporter reads this, and only this
 
 Probe results arrive from the scheduler on a queue and are decided one at a time; pictures are
-diagnosed in a small thread pool meanwhile, so reachability never waits behind the CPU. The
-pool applies backpressure: while ``MAX_PICTURES`` pictures are being taken or judged, the
-scheduler holds the next ``frames`` probes back (they run later; none is failed or dropped), so
-on a slow CPU every camera's picture is still judged, only less often, and memory stays bounded.
+diagnosed in a small thread pool meanwhile, so reachability never waits behind the CPU. When
+pictures come faster than the pool judges them, a few wait (``MAX_WAITING``), and the camera
+judged longest ago goes first: on a slow CPU every camera is still judged, in turn, only less
+often. A picture that cannot wait (a staler camera's took its place) is decided without being
+judged: its stream plays, its fault counts stay as they are (``undiagnosed`` counts them).
+Pictures held at once (being taken, waiting, judged) are bounded by ``MAX_PICTURES``: past it
+the scheduler holds the next ``frames`` probes back (they run later; none is failed).
 
 A probe that timed out because of us, not the camera, is no sample of the camera (``late``
 counts them): the scheduler's backstop cancelled it (our decode or loop overran the deadline),
@@ -33,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Coroutine
@@ -63,7 +67,10 @@ PRUNE_SECONDS = 3600.0
 # Pictures are diagnosed in threads (numpy and OpenCV release the GIL), a few waiting at most.
 # One core stays for the event loop and the probes' decode pool.
 DIAGNOSIS_THREADS = max(1, min(4, (os.cpu_count() or 1) - 1))
-MAX_PICTURES = 8 * DIAGNOSIS_THREADS  # frames probes running plus pictures awaiting diagnosis
+MAX_WAITING = 4 * DIAGNOSIS_THREADS  # pictures waiting for the pool
+# Frames probes running, pictures waiting and judged: a safety valve (only the waiting and
+# judged ones hold a decoded picture), high enough for 20,000 cameras' pictures every 2 minutes.
+MAX_PICTURES = 128
 STALL_SECONDS = 1.0
 SNAPSHOT_SHARE = 10
 SNAPSHOT_MAX_AGE = 15.0
@@ -101,6 +108,9 @@ class Pipeline:
         self._diagnosing: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self._pictures = 0  # frames probes running, and their pictures until decided
+        self._waiting_pictures: dict[str, tuple[ProbeResult, datetime]] = {}
+        self._judged_at: dict[str, float] = {}  # loop time each camera's last picture was judged
+        self.undiagnosed = 0  # pictures decided without being judged (a staler camera's first)
         self._late: set[tuple[str, ProbeKind]] = set()
         self.decided = 0  # probe results turned into states, since start
         self.late = 0  # timeouts of ours, not the camera's: not decided
@@ -133,6 +143,8 @@ class Pipeline:
                 await self._queue.join()
         # Pictures in diagnosis are finished, not cancelled: a cancelled task could leave a
         # reference view's transaction half done (and SQLite locked for the final flush).
+        while self._waiting_pictures:
+            self._undiagnosed(*self._waiting_pictures.popitem())
         await asyncio.gather(*self._diagnosing, return_exceptions=True)
         # The ticker ends on its own after its last flush: cancelled mid-write, it could not
         # know whether its batch was committed (and would write it twice or lose it).
@@ -145,7 +157,8 @@ class Pipeline:
         await self._flush(self.clock())
         await self.probers.close()
         self._diagnoser.shutdown(wait=True)
-        log.info("monitoring stopped", extra={"decided": self.decided, "late": self.late})
+        counts = {"decided": self.decided, "late": self.late, "undiagnosed": self.undiagnosed}
+        log.info("monitoring stopped", extra=counts)
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -179,6 +192,7 @@ class Pipeline:
         self._records = {record.id: without_credentials(record) for record in records}
         for camera_id in gone:
             self.cameras.forget(camera_id)
+            self._judged_at.pop(camera_id, None)
             self._watches.pop(camera_id, None)
             self._waiting.pop(camera_id, None)
         if gone:
@@ -264,7 +278,29 @@ class Pipeline:
         )
 
     def _picture(self, camera_id: str, result: ProbeResult, at: datetime) -> None:
-        """Diagnose in the background; the scheduler's backpressure bounds how many wait."""
+        """Judge the picture now if the pool has room; else let it wait, in place of the
+        waiting picture of the camera judged most recently if too many wait."""
+        if len(self._diagnosing) < DIAGNOSIS_THREADS:
+            self._start_judging(camera_id, result, at)
+            return
+        older = self._waiting_pictures.pop(camera_id, None)
+        if older is not None:
+            self._undiagnosed(camera_id, older)  # this camera's newer picture replaces it
+        self._waiting_pictures[camera_id] = (result, at)
+        if len(self._waiting_pictures) > MAX_WAITING:
+            freshest = max(self._waiting_pictures, key=self._last_judged)
+            self._undiagnosed(freshest, self._waiting_pictures.pop(freshest))
+
+    def _last_judged(self, camera_id: str) -> float:
+        return self._judged_at.get(camera_id, -math.inf)
+
+    def _undiagnosed(self, camera_id: str, picture: tuple[ProbeResult, datetime]) -> None:
+        self.undiagnosed += 1
+        self._pictures -= 1
+        self._decide(camera_id, picture[0], picture[1], None)
+
+    def _start_judging(self, camera_id: str, result: ProbeResult, at: datetime) -> None:
+        self._judged_at[camera_id] = asyncio.get_running_loop().time()
         task = asyncio.get_running_loop().create_task(self._diagnosed(camera_id, result, at))
         self._diagnosing.add(task)
         task.add_done_callback(self._diagnosing.discard)
@@ -274,6 +310,10 @@ class Pipeline:
             await self._judge(camera_id, result, at)
         finally:
             self._pictures -= 1
+            self._diagnosing.discard(asyncio.current_task())
+            if self._waiting_pictures:  # the camera judged longest ago goes next
+                stalest = min(self._waiting_pictures, key=self._last_judged)
+                self._start_judging(stalest, *self._waiting_pictures.pop(stalest))
 
     async def _judge(self, camera_id: str, result: ProbeResult, at: datetime) -> None:
         watch = self._watches.get(camera_id)
