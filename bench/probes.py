@@ -1,6 +1,6 @@
 """Benchmarks of the probes against a simulated fleet in another process (see bench/probes.md).
 
-    uv run python bench/probes.py frames [--samples 10]
+    uv run python bench/probes.py frames [--samples 10] [--sizes 640x360 1920x1080]
     uv run python bench/probes.py reachability --cameras 1000 5000 20000 [--seconds 70]
     uv run python bench/probes.py memory --cameras 20000
 
@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,11 +38,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from camhealth.camera_registry.records import CameraRecord
 from camhealth.config import ProbesConfig
 from camhealth.probes.depacketize import CODECS
-from camhealth.probes.frames import DECODERS, FrameDecoder, _play_keyframe, probe_frames
+from camhealth.probes.frames import (
+    DECODERS,
+    FrameDecoder,
+    _play_keyframe,
+    probe_frames,
+)
 from camhealth.probes.results import ProbeKind
 from camhealth.probes.rtsp import probe_rtsp
 from camhealth.probes.scheduler import Scheduler
-from camhealth.probes.steps import Steps
+from camhealth.probes.steps import Steps, Target
 from camhealth.probes.targets import Probers, Watched, watched
 from tests.probes.fleet import RunningFleet, simulated_fleet, warm
 
@@ -74,9 +79,9 @@ def children_cpu() -> float:
 # ------------------------------------------------------------------ frames
 
 
-def frame_mix() -> dict[str, object]:
+def frame_mix(sizes: list[str]) -> dict[str, object]:
     return {
-        "resolutions": {size: 1 / len(SIZES) for size in SIZES},
+        "resolutions": {size: 1 / len(sizes) for size in sizes},
         "codecs": {"h264": 0.5, "h265": 0.5},
         "platform": 0.0,
     }
@@ -97,12 +102,52 @@ def pick_cameras(fleet: RunningFleet, workdir: Path) -> dict[tuple[str, str], Wa
     return chosen
 
 
-async def bench_ours(target, decoder: FrameDecoder, samples: int) -> tuple[float, float]:
-    cpu, wall = time.process_time(), time.perf_counter()
+PHASES = ["connect", "describe", "setup", "play", "first_keyframe", "decode"]
+
+
+@dataclass
+class FrameFigures:
+    """Sums over the samples of one stream (CPU and wall seconds); ``mean`` divides."""
+
+    ours_cpu: float = 0.0
+    ours_wall: float = 0.0
+    rtsp_cpu: float = 0.0  # connect to TEARDOWN: the keyframe's Annex B, nothing decoded
+    picture_cpu: float = 0.0  # the decode pool's work: decode, BGR, small copy, JPEG
+    floor_cpu: float = 0.0
+    floor_wall: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # wall, from the probe's result
+
+    def mean(self, samples: int) -> dict[str, float]:
+        sums = {k: v for k, v in vars(self).items() if isinstance(v, float)}
+        return {k: v / samples for k, v in (sums | self.phases).items()}
+
+
+async def sample_stream(
+    target: Target, codec: str, decoder: FrameDecoder, samples: int, path: Path
+) -> dict[str, float]:
+    """Ours, its parts and the floor, interleaved sample by sample: a load that comes and goes
+    on a shared machine then weighs on each of them alike."""
+    sums = FrameFigures(phases=dict.fromkeys(PHASES, 0.0))
     for _ in range(samples):
+        cpu, wall = time.process_time(), time.perf_counter()
         result = await probe_frames(target, decoder)
+        sums.ours_cpu += time.process_time() - cpu
+        sums.ours_wall += time.perf_counter() - wall
         assert result.ok, result.detail
-    return (time.process_time() - cpu) / samples, (time.perf_counter() - wall) / samples
+        for phase in result.phases:
+            sums.phases[phase.name] += phase.seconds
+        cpu = time.process_time()
+        data = await first_keyframe(target)
+        sums.rtsp_cpu += time.process_time() - cpu
+        cpu = time.process_time()
+        await decoder.decode(codec, data, 0.0)
+        sums.picture_cpu += time.process_time() - cpu
+        await asyncio.to_thread(path.write_bytes, data)
+        cpu, wall = time.process_time(), time.perf_counter()
+        decode_floor(codec, path)
+        sums.floor_cpu += time.process_time() - cpu
+        sums.floor_wall += time.perf_counter() - wall
+    return sums.mean(samples)
 
 
 def bench_ffmpeg(url: str, samples: int) -> tuple[float, float]:
@@ -116,52 +161,81 @@ def bench_ffmpeg(url: str, samples: int) -> tuple[float, float]:
     return (children_cpu() - cpu) / samples, (time.perf_counter() - wall) / samples
 
 
-async def first_keyframe(target) -> bytes:
+async def first_keyframe(target: Target) -> bytes:
     """The first keyframe with its parameter sets, Annex B, as the frames probe decodes it."""
     steps = Steps(asyncio.get_running_loop().time() + 30)
     track, keyframe = await _play_keyframe(steps, target)
     return keyframe.unit.annexb(track.parameter_sets + keyframe.unit.parameter_sets)
 
 
-def bench_floor(codec: str, path: Path, samples: int) -> tuple[float, float]:
-    """Decode the keyframe file alone: read it, one decoder context, one packet, flush."""
-    cpu, wall = time.process_time(), time.perf_counter()
-    for _ in range(samples):
-        context = av.CodecContext.create(DECODERS[codec], "r")
-        context.thread_count = 1
-        frames = context.decode(av.Packet(path.read_bytes())) + context.decode(None)
-        assert frames
-    return (time.process_time() - cpu) / samples, (time.perf_counter() - wall) / samples
+def decode_floor(codec: str, path: Path) -> None:
+    """The floor: the keyframe read from a file into a fresh decoder context, one packet,
+    flush; no conversion."""
+    context = av.CodecContext.create(DECODERS[codec], "r")
+    assert isinstance(context, av.VideoCodecContext)
+    context.thread_count = 1
+    assert context.decode(av.Packet(path.read_bytes())) + context.decode(None)
 
 
-async def frames(samples: int) -> None:
+FRAME_TABLE = (
+    "| codec | size | ours CPU s | ours wall s | ffmpeg CPU s | ffmpeg wall s | floor CPU s "
+    "| ours/ffmpeg CPU | ours/floor CPU |\n|---|---|---|---|---|---|---|---|---|"
+)
+PARTS_TABLE = (
+    "| codec | size | ours CPU ms | RTSP+RTP CPU ms | picture in the pool CPU ms "
+    "| of which decode (floor) | rest ms | wall ms: "
+    + " / ".join(PHASES)
+    + " |\n|---|---|---|---|---|---|---|---|"
+)
+
+
+def parts_row(codec: str, size: str, m: dict[str, float]) -> str:
+    """Where a sample's CPU goes: the RTSP client and depacketiser up to the keyframe, the
+    picture work in the pool (decode, BGR, the small copy, the JPEG, the hand-off), and the rest
+    (steps, deadlines, the result) as the difference; wall time per phase as the probe timed
+    it. The parts are measured apart from ``ours``, so on a loaded machine they may not add up."""
+    rest = m["ours_cpu"] - m["rtsp_cpu"] - m["picture_cpu"]
+    walls = " / ".join(f"{m[p] * 1000:.1f}" for p in PHASES)
+    return (
+        f"| {codec} | {size} | {m['ours_cpu'] * 1000:.2f} | {m['rtsp_cpu'] * 1000:.2f} "
+        f"| {m['picture_cpu'] * 1000:.2f} | {m['floor_cpu'] * 1000:.2f} | {rest * 1000:.2f} "
+        f"| {walls} |"
+    )
+
+
+async def frames(samples: int, sizes: list[str]) -> None:
     print(f"machine: {machine()}\n")
-    with tempfile.TemporaryDirectory() as tmp, simulated_fleet(40, frame_mix(), Path(tmp)) as fleet:
+    parts: list[str] = []
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        simulated_fleet(40, frame_mix(sizes), Path(tmp)) as fleet,
+    ):
         chosen = pick_cameras(fleet, Path(tmp))
         decoder = FrameDecoder(workers=1)
-        print("| codec | size | ours CPU s | ours wall s | ffmpeg CPU s | ffmpeg wall s "
-              "| floor CPU s | ours/ffmpeg CPU | ours/floor CPU |")  # fmt: skip
-        print("|---|---|---|---|---|---|---|---|---|")
+        print(FRAME_TABLE)
         for codec in CODECS:
-            for size in SIZES:
+            for size in sizes:
                 camera = chosen.get((codec, size))
                 if camera is None:
                     continue
                 target = replace(camera.targets[ProbeKind.frames], timeout=600)
                 await probe_frames(target, decoder)  # the simulator encodes its clip once
                 target = replace(target, timeout=30)
-                ours = await bench_ours(target, decoder, samples)
-                ffmpeg = bench_ffmpeg(with_login(target), samples)
                 path = Path(tmp) / f"{codec}-{size}.annexb"
-                path.write_bytes(await first_keyframe(target))
-                floor = bench_floor(codec, path, samples)
-                print(f"| {codec} | {size} | {ours[0]:.4f} | {ours[1]:.3f} | {ffmpeg[0]:.4f} "
-                      f"| {ffmpeg[1]:.3f} | {floor[0]:.4f} | {ours[0] / ffmpeg[0]:.2f} "
-                      f"| {ours[0] / floor[0]:.2f} |", flush=True)  # fmt: skip
+                m = await sample_stream(target, codec, decoder, samples, path)
+                ffmpeg = bench_ffmpeg(with_login(target), samples)
+                print(f"| {codec} | {size} | {m['ours_cpu']:.4f} | {m['ours_wall']:.3f} "
+                      f"| {ffmpeg[0]:.4f} | {ffmpeg[1]:.3f} | {m['floor_cpu']:.4f} "
+                      f"| {m['ours_cpu'] / ffmpeg[0]:.2f} | {m['ours_cpu'] / m['floor_cpu']:.2f} |",
+                      flush=True)  # fmt: skip
+                parts.append(parts_row(codec, size, m))
         decoder.close()
+    print(f"\nWhere ours goes (mean of {samples}; load average now {os.getloadavg()[0]:.1f}):\n")
+    print(PARTS_TABLE)
+    print("\n".join(parts))
 
 
-def with_login(target) -> str:
+def with_login(target: Target) -> str:
     """The URL with user:password@, as the ffmpeg command line would be given it."""
     creds = target.credentials
     return target.url.replace("://", f"://{creds.username}:{creds.password}@", 1)
@@ -386,10 +460,11 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--cameras", type=int, nargs="+", default=[1000])
     parser.add_argument("--seconds", type=float, default=70.0)
+    parser.add_argument("--sizes", nargs="+", choices=SIZES, default=SIZES, help="frames only")
     args = parser.parse_args()
     run: Callable[[], object]
     if args.what == "frames":
-        run = lambda: frames(args.samples)  # noqa: E731
+        run = lambda: frames(args.samples, args.sizes)  # noqa: E731
     elif args.what == "memory":
         run = lambda: memory(args.cameras[0])  # noqa: E731
     elif len(args.cameras) > 1:
