@@ -158,12 +158,14 @@ def chroma_shift(v: Views) -> tuple[Measure, float]:
     return Measure(offset / max(spread, 1.0), region=whole(v)), offset
 
 
-# Natural log of each 8-bit level (level 0 taken as 1).
-LOG_LEVEL = np.log(np.maximum(np.arange(256), 1)).astype(np.float32)
+# Natural log of each 8-bit level; levels under 20 count as 20, where noise and compression
+# would make the ratios of dark channels swing (a strong cast empties a channel: it then
+# saturates the measure rather than leaving the picture out).
+LOG_LEVEL = np.log(np.maximum(np.arange(256), 20)).astype(np.float32)
 
 
 def cell_chroma(small: U8, grey: U8) -> F32:
-    """Mean log-chromaticity (log R/G, log B/G) of each grid cell; NaN where too dark or clipped.
+    """Mean log-chromaticity (log B/G, log R/G) of each grid cell; NaN where too dark or clipped.
 
     A white-balance error multiplies a channel by a gain, which in log-chromaticity moves every
     colour by the same offset, whatever its hue, saturation or brightness (the camera's gamma
@@ -172,9 +174,8 @@ def cell_chroma(small: U8, grey: U8) -> F32:
     """
     pixels = np.ascontiguousarray(small[::2, ::2])
     blue, green, red = cv2.split(pixels)
-    lowest = cv2.min(cv2.min(blue, green), red)
     highest = cv2.max(cv2.max(blue, green), red)
-    usable = ((lowest > 25) & (highest < 245) & (grey[::2, ::2] > 40)).astype(np.float32)
+    usable = ((highest < 245) & (grey[::2, ::2] > 40)).astype(np.float32)
     log_blue, log_green, log_red = cv2.split(cv2.LUT(pixels, LOG_LEVEL))
     ratios = cv2.merge([log_blue - log_green, log_red - log_green])
     size = (GRID_COLUMNS, GRID_ROWS)
