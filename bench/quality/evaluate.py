@@ -1,6 +1,7 @@
 """Score the picture diagnosis on the generated evaluation set.
 
-    uv run python bench/quality/evaluate.py [--split eval|tune] [--no-reference] [--values FILE]
+    uv run python bench/quality/evaluate.py [--split holdout|eval|tune] [--no-reference]
+        [--values FILE]
 
 Prints, for each fault, precision, recall and F1 over the moderate and severe cases, the macro
 F1, the recall on mild cases (for information), and the false-alarm rate on healthy pictures

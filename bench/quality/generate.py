@@ -1,12 +1,13 @@
 """Generate the labelled evaluation set of the picture diagnosis into bench/quality/data/.
 
-    uv run python bench/quality/generate.py [--split tune|eval] [--out DIR]
+    uv run python bench/quality/generate.py [--split tune|eval|holdout] [--out DIR]
 
 Each case is three pictures as a camera would deliver them (sensor noise, OSD clock and name,
 JPEG compression): the current sample, the previous one minutes earlier, and the camera's
 reference picture taken on another day.  ``manifest.json`` labels every case with its fault
 (DESIGN.md identifier, or null for a healthy picture), its level and its kind of scene.
-The two splits use different scenes and seeds: tune thresholds on ``tune``, record ``eval``.
+Tune thresholds on ``tune`` (and ``eval``, the set recorded until run 4, no longer held out);
+record ``holdout``, whose seed, scene and degradation parameters no detector was tuned on.
 """
 
 from __future__ import annotations
