@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from camhealth.health import measures as m
-from camhealth.health.quality import FrameDiagnosis, ImageFault, diagnose
+from camhealth.health.quality import FaultCheck, FrameDiagnosis, ImageFault, diagnose
 from camhealth.health.sequence import Sample
 from camhealth.health.thresholds import QualityThresholds
 from tests.health.quality_pictures import camera, exposure, night_ir, photo
@@ -118,3 +118,55 @@ def test_the_packed_spectrum_is_the_complex_spectrum() -> None:
     expected = full[..., 0] ** 2 + full[..., 1] ** 2
     packed = m._half_power(np.asarray(cv2.dft(picture), np.float32))
     np.testing.assert_allclose(packed, expected, rtol=1e-4, atol=1e-3)
+
+
+def _boundary_cases() -> list[tuple[ImageFault, str, np.ndarray, Sample, bool]]:
+    """Faults judged against a reference or a previous sample: the picture, the other sample,
+    and whether the fault is "below" its threshold."""
+    picture = photo()
+    reference = sample(camera(picture, seed=2))
+    covered = picture.copy()
+    cv2.circle(covered, (0, 0), 150, (30, 30, 35), -1)
+    return [
+        (
+            ImageFault.color_cast,
+            "color_cast_drift",
+            camera(gains(picture, 0.8, 1.2, 0.8)),
+            reference,
+            False,
+        ),
+        (
+            ImageFault.occlusion,
+            "occlusion_area",
+            camera(cv2.GaussianBlur(covered, (0, 0), 2)),
+            reference,
+            False,
+        ),
+        (ImageFault.scene_change, "scene_match", camera(photo("coffee")), reference, True),
+        (
+            ImageFault.frozen,
+            "frozen_change",
+            camera(picture, seed=5),
+            sample(camera(picture, seed=6)),
+            True,
+        ),
+    ]
+
+
+@pytest.mark.parametrize(("fault", "field", "frame", "other", "below"), _boundary_cases())
+def test_each_comparing_detector_flips_exactly_at_its_threshold(
+    fault: ImageFault, field: str, frame: np.ndarray, other: Sample, below: bool
+) -> None:
+    role = "previous" if fault is ImageFault.frozen else "reference"
+
+    def judged(**overrides: float) -> FaultCheck:
+        thresholds = DEFAULTS.model_copy(update=overrides)
+        return diagnose(frame, thresholds, **{role: other}).check(fault)
+
+    value = judged().value
+    assert value is not None
+    step = abs(value) * 0.01 + 1e-3
+    worse, better = (value + step, value - step) if below else (value - step, value + step)
+    on, off = judged(**{field: worse}), judged(**{field: better})
+    assert on.detected and on.score >= 1.0
+    assert not off.detected and off.score < 1.0
