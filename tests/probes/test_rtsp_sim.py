@@ -78,6 +78,9 @@ async def test_wrong_password(sim: Sim) -> None:
     ("fault", "failure"),
     [
         (Fault.rtsp_454, FailureCode.not_found),
+        (Fault.nothing_to_play, FailureCode.not_found),  # DESCRIBE first, no OPTIONS
+        (Fault.huge_headers, FailureCode.protocol_error),
+        (Fault.endless_sdp, FailureCode.protocol_error),
         (Fault.no_frames, FailureCode.no_frames),
         (Fault.undecodable, FailureCode.decode_error),
     ],
