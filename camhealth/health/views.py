@@ -82,10 +82,11 @@ def _shrink(image: U8, max_width: int) -> U8:
     height, width = image.shape[:2]
     if width <= max_width:
         return image
-    # Halving by striding first keeps INTER_AREA cheap on 4K frames.
+    # INTER_AREA by a whole factor of 2 is OpenCV's fast path; by 4 it is three times slower
+    # than two halvings, which average the same pixels (striding would drop three in four).
     while width >= max_width * 4:
-        image = image[::2, ::2]
-        height, width = image.shape[:2]
+        width, height = width // 2, height // 2
+        image = np.asarray(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA))
     size = (max_width, max(1, round(height * max_width / width)))
     return np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
 
