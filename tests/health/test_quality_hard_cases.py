@@ -170,3 +170,14 @@ def test_each_comparing_detector_flips_exactly_at_its_threshold(
     on, off = judged(**{field: worse}), judged(**{field: better})
     assert on.detected and on.score >= 1.0
     assert not off.detected and off.score < 1.0
+
+
+def test_a_4k_frame_is_judged_like_its_1080p_copy() -> None:
+    big = camera(photo("chelsea", size=(3840, 2160)), sigma=8)
+    half = cv2.resize(big, (1920, 1080), interpolation=cv2.INTER_AREA)
+    at_4k, at_1080 = run(big), run(half)
+    assert at_4k.faults == at_1080.faults
+    for fault in (ImageFault.noise, ImageFault.blur, ImageFault.too_dark):
+        value_4k, value_1080 = at_4k.check(fault).value, at_1080.check(fault).value
+        assert value_4k is not None and value_1080 is not None
+        assert value_4k == pytest.approx(value_1080, rel=0.1)
