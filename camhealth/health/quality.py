@@ -235,7 +235,12 @@ def _lost_detail(now: Sample, reference: Sample) -> Mask:
         return np.zeros_like(textured)
     ratio = np.maximum(detail, 0) / np.maximum(before, 0.1)
     kept = float(np.percentile(ratio[textured], 75))
-    lost = (textured & (ratio < 0.25 * kept)) | _darkened(now, reference, detail)
+    lost = textured & (ratio < 0.25 * kept)
+    if kept < 0.5:
+        # The picture lost detail nearly everywhere (blur, fog): an occluder leaves the rest of
+        # the view as it was, so only cells that also turned dark can be one.
+        lost[:] = False
+    lost |= _darkened(now, reference, detail)
     if float(np.mean(now.level < 0.5 * reference.level)) >= 0.8:
         lost &= now.level >= 35  # night: nearly every cell darkened, not just a covered patch
     return _largest_patch(lost)

@@ -181,3 +181,11 @@ def test_a_4k_frame_is_judged_like_its_1080p_copy() -> None:
         value_4k, value_1080 = at_4k.check(fault).value, at_1080.check(fault).value
         assert value_4k is not None and value_1080 is not None
         assert value_4k == pytest.approx(value_1080, rel=0.1)
+
+
+@pytest.mark.parametrize(("scene", "sigma"), [("astronaut", 5), ("coffee", 3), ("camera", 5)])
+def test_a_badly_defocused_view_is_blur_not_an_occlusion(scene: str, sigma: float) -> None:
+    picture = photo(scene)
+    reference = sample(camera(picture, seed=2))
+    found = run(camera(cv2.GaussianBlur(picture, (0, 0), sigma)), reference).faults
+    assert found == (ImageFault.blur,)
