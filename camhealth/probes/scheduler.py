@@ -28,6 +28,12 @@ Rules (issue 4, item 6):
 - Probes only read (no PTZ, no settings), and a failure never triggers an immediate retry.
 - Backpressure: a kind the consumer is not ``ready`` for (pictures while the diagnosis is
   behind) is put back ``DEFER`` seconds and dispatched later; it is neither run nor failed.
+- A timeout caused by the monitor, not the camera, is ``late``: the backstop fired (our decode
+  or event loop overran the probe's own deadline), or the probe timed out while the event loop
+  ``stalled`` (its answer may have been waiting unread). A late probe is no sample of the
+  camera: it goes to the ``late`` sink instead of ``sink``, counts as the result ``late`` (not
+  ``timeout``), and leaves the camera's backoff as it was, so an overloaded monitor neither
+  reports nor backs off from cameras that answered.
 
 Schedule lag is the time from a run's due time to its start; it is kept for the
 ``camhealth_schedule_lag_seconds`` metric and the benchmark's p99.
@@ -60,6 +66,8 @@ LAG_SAMPLES = 100_000
 Runner = Callable[[ProbeKind, Watched], Awaitable[ProbeResult]]
 Sink = Callable[[str, ProbeResult], None]
 Ready = Callable[[ProbeKind], bool]
+Stalled = Callable[[float], bool]  # whether the event loop stalled since this loop time
+LATE = "late"  # the result label of a late probe: the monitor's fault, not a failure code
 
 
 def intervals(config: ProbesConfig) -> dict[ProbeKind, float]:
@@ -134,9 +142,12 @@ class Scheduler:
         max_backoff: float = 300.0,
         grace: float = 5.0,
         ready: Ready = lambda kind: True,
+        stalled: Stalled = lambda started: False,
+        late: Sink = lambda camera_id, result: None,
     ) -> None:
         self.config = config
         self._runner, self._sink, self._ready = runner, sink, ready
+        self._stalled, self._late = stalled, late
         self._intervals = intervals(config)
         self._max_backoff, self._grace = max_backoff, grace
         self._cameras: dict[str, Watched] = {}
@@ -234,19 +245,20 @@ class Scheduler:
     async def _run(self, camera: Watched, kind: ProbeKind, slot: _Slot, due: float) -> None:
         loop = asyncio.get_running_loop()
         result: ProbeResult | None = None
+        late = False
         try:
             result = self._not_tried(camera, kind)
             if result is None:
                 try:
                     async with self._limits(camera, kind), self._global:
                         self.stats.lags.append(max(0.0, loop.time() - due))
-                        result = await self._probe(camera, kind)
+                        result, late = await self._probe(camera, kind)
                 finally:  # a tester that crashed or was cancelled must not hold the login
                     self._note_login(camera, kind, result)
         finally:
             slot.running = False
             if result is not None:
-                self._record(camera, kind, slot, result)
+                self._record(camera, kind, slot, result, late)
             if kind in self._cameras.get(camera.id, _NONE).targets:
                 self._push(self._next_due(due, kind, slot), camera.id, kind)
                 self._wakeup.set()
@@ -280,30 +292,36 @@ class Scheduler:
             f"{login.refusals} time(s) in a row; {why}",
         )
 
-    async def _probe(self, camera: Watched, kind: ProbeKind) -> ProbeResult:
+    async def _probe(self, camera: Watched, kind: ProbeKind) -> tuple[ProbeResult, bool]:
+        """The probe's result, and whether it is late (see the module doc)."""
         target = camera.targets[kind]
         # The probe keeps its own deadline; this backstop leaves room for its cleanup.
         decodes = kind in (ProbeKind.frames, ProbeKind.platform)  # platform: every Nth
         allowance = target.timeout + (DECODE_SECONDS if decodes else 0.0) + 3.0
-        started_at, started = time.time(), time.perf_counter()
+        started_at, started = time.time(), asyncio.get_running_loop().time()
         try:
             async with asyncio.timeout(allowance):
-                return await self._runner(kind, camera)
+                result = await self._runner(kind, camera)
         except TimeoutError:
-            return ProbeResult(
+            overran = ProbeResult(
                 kind=kind,
                 target=camera.id,
                 started_at=started_at,
-                duration=time.perf_counter() - started,
+                duration=asyncio.get_running_loop().time() - started,
                 failure=FailureCode.timeout,
                 detail="the probe overran its deadline",
             )
+            return overran, True
+        return result, result.failure is FailureCode.timeout and self._stalled(started)
 
-    def _record(self, camera: Watched, kind: ProbeKind, slot: _Slot, result: ProbeResult) -> None:
-        slot.failures = 0 if result.ok else slot.failures + 1
-        self.stats.results[(kind.value, result.result_label)] += 1
+    def _record(
+        self, camera: Watched, kind: ProbeKind, slot: _Slot, result: ProbeResult, late: bool
+    ) -> None:
+        if not late:  # a late probe tells nothing about the camera: its backoff stays
+            slot.failures = 0 if result.ok else slot.failures + 1
+        self.stats.results[(kind.value, LATE if late else result.result_label)] += 1
         try:
-            self._sink(camera.id, result)
+            (self._late if late else self._sink)(camera.id, result)
         except Exception:  # one consumer's bug must not stop the schedule
             log.exception("probe result sink failed for camera %s", camera.id)
 

@@ -32,6 +32,7 @@ def camera(
 class Runner:
     seconds: float = 0.01
     fail: bool = False
+    failure: FailureCode = FailureCode.timeout  # the failure when ``fail``
     starts: dict[tuple[str, ProbeKind], list[float]] = field(
         default_factory=lambda: defaultdict(list)
     )
@@ -54,7 +55,7 @@ class Runner:
         finally:
             self.running[key] -= 1
             self.by_host[cam.host] -= 1
-        failure = FailureCode.timeout if self.fail else None
+        failure = self.failure if self.fail else None
         return ProbeResult(kind, cam.id, time.time(), self.seconds, failure=failure)
 
 
@@ -143,13 +144,61 @@ async def test_stop_cancels_hung_probes_after_the_grace() -> None:
     assert time.monotonic() - started < 0.5 and scheduler.in_flight == 0
 
 
-async def test_a_probe_ignoring_its_deadline_is_stopped_and_reported() -> None:
-    runner, results = Runner(seconds=100), []
+async def test_a_probe_ignoring_its_deadline_is_stopped_and_reported_late() -> None:
+    """The backstop firing is the monitor's fault: reported late, not as the camera's."""
+    runner, results, late = Runner(seconds=100), [], []
     cam = Watched("cam-1", "h", {ProbeKind.rtsp: Target("rtsp://h/x", timeout=0.1)})
-    sink = lambda c, r: results.append(r)  # noqa: E731
-    scheduler = Scheduler(config(rtsp_interval=0.01), runner, sink, grace=0.1)
+    scheduler = Scheduler(
+        config(rtsp_interval=0.01),
+        runner,
+        lambda c, r: results.append(r),
+        grace=0.1,
+        late=lambda c, r: late.append(r),
+    )
     await run_for(scheduler, [cam], 3.4)  # the backstop: timeout + 3 s
-    assert results and results[0].failure == FailureCode.timeout
+    assert not results and late and late[0].failure == FailureCode.timeout
+    assert scheduler.stats.results == Counter({("rtsp", "late"): len(late)})
+
+
+async def test_timeouts_while_the_loop_stalled_are_late_and_do_not_back_off() -> None:
+    runner, results, late, stalls = Runner(fail=True), [], [], []
+
+    def stalled(started: float) -> bool:
+        stalls.append(started)
+        return True
+
+    scheduler = Scheduler(
+        config(rtsp_interval=0.05),
+        runner,
+        lambda c, r: results.append(r),
+        max_backoff=0.4,
+        stalled=stalled,
+        late=lambda c, r: late.append(r),
+    )
+    await run_for(scheduler, [camera(1)], 1.0)
+    starts = runner.starts[("cam-1", ProbeKind.rtsp)]
+    assert max(b - a for a, b in itertools.pairwise(starts)) < 0.15  # not backed off
+    assert not results and len(late) == len(starts) == len(stalls) >= 8
+    assert scheduler.stats.results == Counter({("rtsp", "late"): len(starts)})
+
+
+async def test_a_refusal_while_the_loop_stalled_is_still_the_cameras() -> None:
+    """Only a timeout can be the stalled loop's doing; a refused connection is an answer."""
+    runner = Runner(fail=True, failure=FailureCode.refused)
+    results, late = [], []
+    scheduler = Scheduler(
+        config(rtsp_interval=0.05),
+        runner,
+        lambda c, r: results.append(r),
+        max_backoff=0.2,
+        stalled=lambda started: True,
+        late=lambda c, r: late.append(r),
+    )
+    await run_for(scheduler, [camera(1)], 1.2)
+    starts = runner.starts[("cam-1", ProbeKind.rtsp)]
+    assert min(b - a for a, b in itertools.pairwise(starts[-3:])) > 0.15  # backed off
+    assert not late and len(results) == len(starts)
+    assert scheduler.stats.results == Counter({("rtsp", "refused"): len(starts)})
 
 
 async def test_a_failing_sink_does_not_stop_the_schedule() -> None:
