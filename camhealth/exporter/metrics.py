@@ -1,6 +1,6 @@
 """``/metrics``: the latest Snapshot as Prometheus text or OpenMetrics, written directly.
 
-Names and labels are DESIGN.md's metric table plus the two additions of docs/metrics.md;
+Names and labels are DESIGN.md's metric table plus the additions of docs/metrics.md;
 ``tests/deploy/data/exporter.prom`` shows the exact shape the rules and dashboards read.
 
 Why direct text instead of prometheus_client's registry: at 50,000 cameras a scrape is about
@@ -175,23 +175,36 @@ def monitor_families(snapshot: Snapshot) -> list[Family]:
             labels = f'probe="{probe}",result="{escape(result)}"'
             yield f"camhealth_probes_total{{{labels}}} {number(count)}\n"
 
-    def single(name: str, value: float) -> Callable[[], Iterable[str]]:
-        return lambda: (f"{name} {number(value)}\n",)
+    def single(name: str, kind: str, help: str, value: float) -> Family:
+        """A family of one unlabelled sample."""
+        return Family(name, kind, help, lambda: (f"{name} {number(value)}\n",))
 
     build = f'camhealth_build_info{{python="{platform.python_version()}",version="{__version__}"}}'
     return [
         Family("camhealth_probes_total", "counter", "Probes run, by probe and result", probes),
-        Family(
+        single(
+            "camhealth_pictures_undiagnosed_total",
+            "counter",
+            "Pictures decided without being judged: the diagnosis was behind (docs/metrics.md)",
+            facts.pictures_undiagnosed,
+        ),
+        single(
+            "camhealth_diagnosis_queue_pictures",
+            "gauge",
+            "Pictures waiting for the diagnosis (docs/metrics.md)",
+            facts.diagnosis_queue_pictures,
+        ),
+        single(
             "camhealth_schedule_lag_seconds",
             "gauge",
             "How late the most overdue probe started",
-            single("camhealth_schedule_lag_seconds", facts.schedule_lag_seconds),
+            facts.schedule_lag_seconds,
         ),
-        Family(
+        single(
             "camhealth_event_loop_lag_seconds",
             "gauge",
             "Event loop lag, last measured",
-            single("camhealth_event_loop_lag_seconds", facts.event_loop_lag_seconds),
+            facts.event_loop_lag_seconds,
         ),
         Family(
             "camhealth_build_info",

@@ -45,12 +45,15 @@ class CameraEntry(NamedTuple):
 
 @dataclass(frozen=True)
 class MonitorFacts:
-    """The monitor watching itself, as the scheduler reports it."""
+    """The monitor watching itself, as the scheduler and the pipeline report it."""
 
     schedule_lag_seconds: float = 0.0
     event_loop_lag_seconds: float = 0.0
-    # (probe, result label: "ok" or a failure code, count since start) for camhealth_probes_total
+    # (probe, result label, count since start) for camhealth_probes_total; the label is "ok",
+    # a failure code, or "late" (a timeout caused by the monitor, not the camera)
     probes_total: tuple[tuple[ProbeKind, str, int], ...] = ()
+    pictures_undiagnosed: int = 0  # since start: decided without being judged (pool behind)
+    diagnosis_queue_pictures: int = 0  # pictures waiting for the diagnosis pool now
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,11 @@ the scheduler holds the next ``frames`` probes back (they run later; none is fai
 A probe that timed out because of us, not the camera, is no sample of the camera (``late``
 counts them): the scheduler's backstop cancelled it (our decode or loop overran the deadline),
 or the event loop stalled for ``STALL_SECONDS`` while it ran (the answer may have been waiting
-unread). Otherwise an overloaded monitor would declare healthy cameras offline.
+unread). Otherwise an overloaded monitor would declare healthy cameras offline. The scheduler
+tells them apart (``stalled`` is ours) and keeps them out of the camera's backoff.
+
+``late``, ``undiagnosed`` and the pictures waiting for the pool go into every Snapshot, so
+/metrics shows the monitor falling behind (docs/metrics.md).
 
 Every ``monitor.flush_interval`` the changes since the last flush go to the store in one
 transaction and, when something changed, a new Snapshot replaces the old one: at most one per
@@ -58,7 +62,7 @@ from camhealth.monitor.cameras import Cameras, Judged, Outcome, Watch
 from camhealth.monitor.pictures import sample_of_jpeg, unpack_sample
 from camhealth.monitor.stalls import StallWatch
 from camhealth.monitor.store import Batch, MonitorStore
-from camhealth.probes.results import FailureCode, ProbeKind, ProbeResult
+from camhealth.probes.results import ProbeKind, ProbeResult
 from camhealth.probes.scheduler import Scheduler
 from camhealth.probes.targets import Probers, Watched, watched
 
@@ -92,8 +96,15 @@ class Pipeline:
         self._diagnoser = ThreadPoolExecutor(DIAGNOSIS_THREADS, thread_name_prefix="diagnose")
         self.cameras = Cameras(settings.health, settings.quality, self._diagnoser)
         self.probers = Probers(settings.probes)
-        self.scheduler = Scheduler(settings.probes, self._probe, self._received, ready=self._ready)
         self.looplag = StallWatch(stall=STALL_SECONDS)
+        self.scheduler = Scheduler(
+            settings.probes,
+            self.probers.run,
+            self._received,
+            ready=self._ready,
+            stalled=self.looplag.stalled_since,
+            late=self._late_received,
+        )
         self.first_cycle = asyncio.Event()  # every watched camera probed once by each kind
         self._queue: asyncio.Queue[tuple[str, ProbeResult, datetime]] = asyncio.Queue()
         self._batch = Batch()
@@ -111,7 +122,6 @@ class Pipeline:
         self._waiting_pictures: dict[str, tuple[ProbeResult, datetime]] = {}
         self._judged_at: dict[str, float] = {}  # loop time each camera's last picture was judged
         self.undiagnosed = 0  # pictures decided without being judged (a staler camera's first)
-        self._late: set[tuple[str, ProbeKind]] = set()
         self.decided = 0  # probe results turned into states, since start
         self.late = 0  # timeouts of ours, not the camera's: not decided
 
@@ -232,33 +242,31 @@ class Pipeline:
         self._pictures += 1
         return True
 
-    async def _probe(self, kind: ProbeKind, camera: Watched) -> ProbeResult:
-        """Run one probe; note when a timeout was ours (see the module's docstring)."""
-        started = asyncio.get_running_loop().time()
-        try:
-            result = await self.probers.run(kind, camera)
-        except asyncio.CancelledError:
-            self._late.add((camera.id, kind))  # the backstop; its result comes to _received
-            raise
-        if result.failure is FailureCode.timeout and self.looplag.stalled_since(started):
-            self._late.add((camera.id, kind))
-        return result
-
     def _received(self, camera_id: str, result: ProbeResult) -> None:
-        """Every dispatched frames probe ends here, run or not: its place is freed now when
-        it brought no picture, else once the picture is decided."""
+        """Every dispatched frames probe ends here or in ``_late_received``, run or not: its
+        place is freed now when it brought no picture, else once the picture is decided."""
         if result.kind is ProbeKind.frames and not _has_picture(result):
             self._pictures -= 1
         self._queue.put_nowait((camera_id, result, self.clock()))
+
+    def _late_received(self, camera_id: str, result: ProbeResult) -> None:
+        """A timeout of ours (see the module's docstring): probed, if inconclusively."""
+        if result.kind is ProbeKind.frames:
+            self._pictures -= 1  # a timeout brings no picture
+        self.late += 1
+        self._count(camera_id, result.kind)
+        log.debug(
+            "%s %s timed out on our side; not counted against the camera",
+            camera_id,
+            result.kind.value,
+            extra={"camera": camera_id, "probe": result.kind.value},
+        )
 
     async def _consume(self) -> None:
         while True:
             camera_id, result, at = await self._queue.get()
             try:
-                if (camera_id, result.kind) in self._late:
-                    self._late.discard((camera_id, result.kind))
-                    self._inconclusive(camera_id, result)
-                elif _has_picture(result):
+                if _has_picture(result):
                     self._picture(camera_id, result, at)
                 else:
                     self._decide(camera_id, result, at, None)
@@ -266,16 +274,6 @@ class Pipeline:
                 log.exception("deciding a probe result failed", extra={"camera": camera_id})
             finally:
                 self._queue.task_done()
-
-    def _inconclusive(self, camera_id: str, result: ProbeResult) -> None:
-        self.late += 1
-        self._count(camera_id, result.kind)  # probed, if inconclusively
-        log.debug(
-            "%s %s timed out on our side; not counted against the camera",
-            camera_id,
-            result.kind.value,
-            extra={"camera": camera_id, "probe": result.kind.value},
-        )
 
     def _picture(self, camera_id: str, result: ProbeResult, at: datetime) -> None:
         """Judge the picture now if the pool has room; else let it wait, in place of the
@@ -427,6 +425,8 @@ class Pipeline:
                 (ProbeKind(kind), label, count)
                 for (kind, label), count in sorted(stats.results.items())
             ),
+            pictures_undiagnosed=self.undiagnosed,
+            diagnosis_queue_pictures=len(self._waiting_pictures),
         )
         records = self._records.values()
         started = time.perf_counter()

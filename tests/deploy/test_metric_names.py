@@ -40,7 +40,12 @@ DESIGN = {
     "camhealth_event_loop_lag_seconds",
     "camhealth_build_info",
 }
-PROPOSED = {"camhealth_key_area_hd_covered", "camhealth_camera_maintenance"}
+PROPOSED = {
+    "camhealth_key_area_hd_covered",
+    "camhealth_camera_maintenance",
+    "camhealth_pictures_undiagnosed_total",
+    "camhealth_diagnosis_queue_pictures",
+}
 # prometheus_client writes a counter's creation time beside it.
 CLIENT_EXTRAS = {"camhealth_probes_created"}
 

@@ -1,4 +1,4 @@
-"""/metrics: DESIGN.md's names and labels plus docs/metrics.md's two, in both formats."""
+"""/metrics: DESIGN.md's names and labels plus docs/metrics.md's additions, in both formats."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from camhealth.exporter.camera_metrics import CameraLines
 from camhealth.exporter.metrics import escape, render, wants_openmetrics
 from camhealth.exporter.scrape import RenderCache
 from camhealth.health.snapshot import build_snapshot
-from camhealth.probes.results import DeviceFacts
+from camhealth.probes.results import DeviceFacts, ProbeKind
 from tests.conftest import require_command
 from tests.deploy.test_metric_names import DESIGN, PROPOSED
 from tests.exporter.city import AREAS, T0, cameras, snapshot, states
@@ -45,6 +45,8 @@ LABELS = {
     "camhealth_indicator_stars": {"indicator"},
     "camhealth_indicator_target_ratio": {"indicator", "stars"},
     "camhealth_probes_total": {"probe", "result"},
+    "camhealth_pictures_undiagnosed_total": set(),
+    "camhealth_diagnosis_queue_pictures": set(),
     "camhealth_schedule_lag_seconds": set(),
     "camhealth_event_loop_lag_seconds": set(),
     "camhealth_build_info": {"python", "version"},
@@ -139,6 +141,22 @@ def test_counts_agree_with_the_per_area_series_and_the_ratios():
     assert value(found, "camhealth_indicator_target_ratio", indicator="L4P5", stars="4") == 0.9
     assert value(found, "camhealth_probes_total", probe="onvif", result="timeout") == 2
     assert value(found, "camhealth_schedule_lag_seconds") == 1.5
+
+
+def test_the_monitors_own_overload_is_served():
+    """Late probes are a result of their own; unjudged pictures and the backlog are counted."""
+    snap = snapshot()
+    late = (*snap.monitor.probes_total, (ProbeKind.frames, "late", 3))
+    facts = replace(snap.monitor, probes_total=late, pictures_undiagnosed=7)
+    facts = replace(facts, diagnosis_queue_pictures=4)
+    found = samples(render(replace(snap, monitor=facts)).decode())
+    assert value(found, "camhealth_probes_total", probe="frames", result="late") == 3
+    assert value(found, "camhealth_probes_total", probe="onvif", result="timeout") == 2
+    assert value(found, "camhealth_pictures_undiagnosed_total") == 7
+    assert value(found, "camhealth_diagnosis_queue_pictures") == 4
+    plain = samples(render(snap).decode())  # nothing behind: the series are there, at 0
+    assert value(plain, "camhealth_pictures_undiagnosed_total") == 0
+    assert value(plain, "camhealth_diagnosis_queue_pictures") == 0
 
 
 def test_promtool_accepts_the_text():

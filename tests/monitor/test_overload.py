@@ -15,7 +15,7 @@ from camhealth.monitor.cameras import Judged, Watch
 from camhealth.monitor.pipeline import Pipeline
 from camhealth.monitor.store import MonitorStore
 from camhealth.probes.results import FailureCode, FrameSample, ProbeKind, ProbeResult
-from camhealth.probes.targets import Watched
+from camhealth.probes.targets import Probers, Watched
 from tests.monitor.city import SmallCity, eventually
 
 pytestmark = pytest.mark.slow
@@ -43,24 +43,39 @@ async def test_a_slow_diagnosis_judges_every_camera_in_turn_and_holds_few_pictur
         playing = [p.camera.id for p in city.plan.cameras if not p.injected]
         await eventually(lambda: set(playing) <= pipeline.cameras.samples.keys(), 60, "judged")
         assert pipeline.undiagnosed > 0  # pictures came faster than they were judged
+        pipeline.publish()
+        facts = pipeline.snapshot.monitor
+        assert facts.pictures_undiagnosed == pipeline.undiagnosed
+        assert 0 <= facts.diagnosis_queue_pictures <= 2
     assert most[0] <= 4
     assert all(pipeline.cameras.states[c].intact.value is True for c in playing)
 
 
 async def test_a_timeout_while_our_loop_stalled_is_not_an_offline_sample(
-    settings: Settings, registry: Registry, store: MonitorStore, city: SmallCity
+    settings: Settings,
+    registry: Registry,
+    store: MonitorStore,
+    city: SmallCity,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    victim = city.healthy()[0]
+    victim, stalling = city.healthy()[0], asyncio.Event()
+    real = Probers.run
+
+    async def run(probers: Probers, kind: ProbeKind, camera: Watched) -> ProbeResult:
+        if not stalling.is_set() or camera.id != victim or kind is ProbeKind.platform:
+            return await real(probers, kind, camera)
+        time.sleep(1.5)  # noqa: ASYNC251 -- the loop blocked (our CPU), then the deadline passed
+        return ProbeResult(kind, camera.id, time.time(), 2.0, FailureCode.timeout)
+
+    monkeypatch.setattr(Probers, "run", run)
     async with Pipeline(settings, registry, store) as pipeline:
-        real = pipeline.probers.run
         await eventually(lambda: pipeline.snapshot.cameras[victim].state.online.value, 30, "up")
-
-        async def stalling(kind: ProbeKind, camera: Watched) -> ProbeResult:
-            if camera.id != victim or kind is ProbeKind.platform:
-                return await real(kind, camera)
-            time.sleep(1.5)  # noqa: ASYNC251 -- the loop blocked (our CPU), then the deadline passed
-            return ProbeResult(kind, camera.id, time.time(), 2.0, FailureCode.timeout)
-
-        pipeline.probers.run = stalling  # type: ignore[method-assign]
+        stalling.set()
         await eventually(lambda: pipeline.late >= 4, 30, "late probes")
         assert pipeline.cameras.states[victim].online.value is True
+        # counted as the monitor's own result, not as the camera's timeout
+        counted = pipeline.scheduler.stats.results
+        assert sum(n for (_, label), n in counted.items() if label == "late") == pipeline.late
+        pipeline.publish()
+        late = {(k, n) for k, label, n in pipeline.snapshot.monitor.probes_total if label == "late"}
+        assert sum(n for _, n in late) == pipeline.late
