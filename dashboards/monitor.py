@@ -1,4 +1,8 @@
-"""The monitor's own health: scrapes, probe throughput and failures, scheduler and loop lag."""
+"""The monitor's own health: scrapes, probe throughput and failures, lag, and overload.
+
+A ``late`` probe timed out because of the monitor, not the camera (docs/metrics.md): it is
+shown with the overload, not among the failed probes.
+"""
 
 from __future__ import annotations
 
@@ -53,8 +57,8 @@ def build() -> Json:
             "Failed probes",
             [
                 query(
-                    f'sum by (probe) (rate({PROBES}{{result!="ok"}}[$__rate_interval]))'
-                    f" / sum by (probe) (rate({PROBES}[$__rate_interval]))",
+                    f'sum by (probe) (rate({PROBES}{{result!~"ok|late"}}[$__rate_interval]))'
+                    f' / sum by (probe) (rate({PROBES}{{result!="late"}}[$__rate_interval]))',
                     "{{probe}}",
                 )
             ],
@@ -62,6 +66,8 @@ def build() -> Json:
             unit="percentunit",
             min=0,
             max=1,
+            description="Share of the probes that reached a verdict which the camera failed "
+            "(late probes, the monitor's own fault, are left out).",
         ),
         panel(
             "timeseries",
@@ -72,6 +78,39 @@ def build() -> Json:
             ],
             (24, 8),
             unit="s",
+        ),
+        row("Overload"),
+        panel(
+            "timeseries",
+            "Late probes per second",
+            [
+                # 0 for a probe kind that was never late, rather than no line at all
+                query(
+                    f'sum by (probe) (rate({PROBES}{{result="late"}}[$__rate_interval]))'
+                    f" or 0 * sum by (probe) (rate({PROBES}[$__rate_interval]))",
+                    "{{probe}}",
+                )
+            ],
+            (8, 8),
+            unit="ops",
+            description="Timeouts caused by the monitor (event loop stalled, or the "
+            "scheduler's backstop fired), not counted against the cameras.",
+        ),
+        trend(
+            "Pictures not judged per second",
+            f"rate(camhealth_pictures_undiagnosed_total{JOB}[$__rate_interval])",
+            "{{instance}}",
+            "ops",
+            width=8,
+            description="Pictures that could not wait for the diagnosis: their stream status "
+            "counts, their image faults were not judged. Sustained, the CPU is too small.",
+        ),
+        trend(
+            "Pictures waiting for the diagnosis",
+            f"camhealth_diagnosis_queue_pictures{JOB}",
+            "{{instance}}",
+            "short",
+            width=8,
         ),
         row("Lag"),
         _lag("Scheduler lag", "camhealth_schedule_lag_seconds", 60),
