@@ -86,6 +86,10 @@ class ProbesConfig(_Section):
     platform_frames_every: int = Field(
         6, ge=0, description="Every Nth platform check also decodes a keyframe (0: never)."
     )
+    onvif_verify_tls: bool = Field(
+        False,
+        description="Check https:// ONVIF devices' certificates (cameras mostly self-sign).",
+    )
 
 
 class HealthConfig(_Section):

@@ -50,10 +50,18 @@ from onvif.wsa import WsAddressingIfMissingPlugin
 from onvif.zeep_aiohttp import AIOHTTPTransport
 from zeep.settings import Settings
 
-from camhealth.probes.onvif_http import MAX_REPLY, SOAP_STATUSES, SoapChannel, status_error
+from camhealth.probes.auth import Credentials
+from camhealth.probes.onvif_http import (
+    MAX_REPLY,
+    SOAP_STATUSES,
+    SoapChannel,
+    status_error,
+    tls_context,
+    too_large,
+    untrusted,
+)
 from camhealth.probes.onvif_soap import (
     TDS,
-    Login,
     SoapFault,
     body,
     device_information,
@@ -89,12 +97,12 @@ class BoundedTransport(AIOHTTPTransport):  # type: ignore[misc]
             if response.status not in SOAP_STATUSES:
                 raise status_error(response.status)
             if (response.content_length or 0) > MAX_REPLY:
-                raise ProbeError(FailureCode.protocol_error, "SOAP reply too large")
+                raise too_large()  # refused before reading any of it
             content = bytearray()
             async for chunk in response.content.iter_chunked(64 * 1024):
                 content += chunk
                 if len(content) > MAX_REPLY:
-                    raise ProbeError(FailureCode.protocol_error, "SOAP reply too large")
+                    raise too_large()
         return response, bytes(content)
 
 
@@ -105,8 +113,9 @@ class OnvifClients:
     proxies, which build a proxy object for each of a binding's ~100 operations on creation.
     """
 
-    def __init__(self, connections: int = 256) -> None:
+    def __init__(self, connections: int = 256, verify_tls: bool = False) -> None:
         self._connections = connections
+        self.tls = tls_context(verify_tls)  # https:// devices, both paths (see onvif_http)
         self._bindings: dict[str, Any] = {}  # service name → zeep SOAP binding
         self._session: aiohttp.ClientSession | None = None
         self._transport: BoundedTransport | None = None
@@ -129,7 +138,9 @@ class OnvifClients:
             gc.freeze()
             # One connection per request: cameras drop idle keep-alive connections, and a pool
             # of 20,000 half-dead sockets would cost more than the handshakes it saves.
-            connector = aiohttp.TCPConnector(limit=self._connections, force_close=True)
+            connector = aiohttp.TCPConnector(
+                limit=self._connections, force_close=True, ssl=self.tls
+            )
             self._session = aiohttp.ClientSession(connector=connector)
             self._transport = BoundedTransport(self._session)
             self._authless = self._client(None)
@@ -164,17 +175,16 @@ def _token(target: Target, skew: float) -> UsernameToken | None:
     if login is None:
         return None
     return UsernameToken(
-        login.username, login.password, dt_diff=timedelta(seconds=skew), use_digest=True
+        login.username, login.password or "", dt_diff=timedelta(seconds=skew), use_digest=True
     )
 
 
-def _login(target: Target) -> Login | None:
-    creds = target.credentials
-    return Login(creds.username or "", creds.password or "") if creds.present else None
+def _login(target: Target) -> Credentials | None:
+    return target.credentials if target.credentials.present else None
 
 
 async def _ask(
-    channel: SoapChannel, operation: str, login: Login | None, skew: float
+    channel: SoapChannel, operation: str, login: Credentials | None, skew: float
 ) -> etree._Element:
     """One prepared device-service operation: the content of the reply's Body."""
     status, reply = await channel.post(f"{TDS}/{operation}", request(operation, login, skew))
@@ -182,7 +192,7 @@ async def _ask(
 
 
 async def _clock_skew(channel: SoapChannel, target: Target) -> float:
-    async def ask(login: Login | None) -> float:
+    async def ask(login: Credentials | None) -> float:
         before = time.time()
         reply = await _ask(channel, "GetSystemDateAndTime", login, 0.0)
         midpoint = (before + time.time()) / 2  # the device read its clock about then
@@ -238,6 +248,8 @@ def _classify_onvif(exc: BaseException, step: str) -> tuple[FailureCode, str]:
         return _fault(step, exc.code, exc.subcodes, exc.message)
     if isinstance(exc, zeep.exceptions.Error | AttributeError | TypeError):
         return FailureCode.protocol_error, f"{step}: malformed SOAP reply ({type(exc).__name__})"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return FailureCode.protocol_error, f"{step}: {untrusted().detail}"
     if isinstance(exc, aiohttp.ClientConnectorError):
         return classify(exc.os_error, step)
     if isinstance(exc, aiohttp.ClientError):
@@ -252,12 +264,13 @@ async def probe_onvif(target: Target, clients: OnvifClients, discover: bool = Fa
     """
 
     async def probe(steps: Steps) -> None:
-        channel = SoapChannel(target.url)
+        channel = SoapChannel(target.url, clients.tls)
         try:
             async with steps.step("time"):
                 skew = await _clock_skew(channel, target)
             async with steps.step("device_info"):
                 steps.device = await _device_info(channel, target, skew)
+            # Discovery goes over zeep's own session: no need to keep this socket open meanwhile.
             channel.close()
             if discover:
                 async with steps.step("discovery"):
@@ -268,7 +281,7 @@ async def probe_onvif(target: Target, clients: OnvifClients, discover: bool = Fa
         except Exception as exc:  # zeep raises many unrelated types on hostile replies
             code, detail = _classify_onvif(exc, steps.current)
             raise ProbeError(code, detail) from None
-        finally:
+        finally:  # a failed step leaves it open; close() is a no-op when already closed
             channel.close()
 
     if urlsplit(target.url).scheme not in ("http", "https"):

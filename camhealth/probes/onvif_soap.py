@@ -18,13 +18,13 @@ import base64
 import hashlib
 import os
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from camhealth.probes.results import FailureCode, ProbeError
+from camhealth.probes.auth import Credentials
+from camhealth.probes.wire import protocol_error
 
 SOAP_ENV = "http://www.w3.org/2003/05/soap-envelope"
 TDS = "http://www.onvif.org/ver10/device/wsdl"
@@ -67,13 +67,7 @@ _PARSER = etree.XMLParser(
 )
 
 
-@dataclass(frozen=True)
-class Login:
-    username: str
-    password: str
-
-
-def request(operation: str, login: Login | None = None, skew: float = 0.0) -> bytes:
+def request(operation: str, login: Credentials | None = None, skew: float = 0.0) -> bytes:
     """The envelope of an argument-less device-service ``operation``; WS-Security with a login.
 
     The token's Created time is our clock plus ``skew`` (the device's clock minus ours), so a
@@ -83,13 +77,13 @@ def request(operation: str, login: Login | None = None, skew: float = 0.0) -> by
     return _ENVELOPE.format(header=header, operation=operation).encode()
 
 
-def _security(login: Login, skew: float) -> str:
+def _security(login: Credentials, skew: float) -> str:
     nonce = os.urandom(16)
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + skew))
     # WS-Security UsernameToken profile: Base64(SHA-1(nonce + created + password)).
-    sha1 = hashlib.sha1(nonce + created.encode() + login.password.encode())  # noqa: S324
+    sha1 = hashlib.sha1(nonce + created.encode() + (login.password or "").encode())  # noqa: S324
     return _SECURITY.format(
-        username=escape(login.username),
+        username=escape(login.username or ""),
         digest=base64.b64encode(sha1.digest()).decode(),
         nonce=base64.b64encode(nonce).decode(),
         created=created,
@@ -110,10 +104,6 @@ def not_authorized(code: object, subcodes: object, reason: object) -> bool:
     return "notauthorized" in text or "not authorized" in text or "sender not auth" in text
 
 
-def _protocol_error(text: str) -> ProbeError:
-    return ProbeError(FailureCode.protocol_error, text)
-
-
 def body(reply: bytes, fault_expected: bool) -> etree._Element:
     """The first element in the reply's SOAP Body; a SoapFault when it is a fault.
 
@@ -124,9 +114,9 @@ def body(reply: bytes, fault_expected: bool) -> etree._Element:
     except etree.XMLSyntaxError:
         root = None
     if root is None:
-        raise _protocol_error("the SOAP reply is not XML")
+        raise protocol_error("the SOAP reply is not XML")
     if root.getroottree().docinfo.doctype:
-        raise _protocol_error("the SOAP reply carries a DTD")
+        raise protocol_error("the SOAP reply carries a DTD")
     found = root.find(f"{{{SOAP_ENV}}}Body")
     content = None if found is None else next(found.iterchildren(etree.Element), None)
     if content is not None and content.tag == f"{{{SOAP_ENV}}}Fault":
@@ -134,7 +124,7 @@ def body(reply: bytes, fault_expected: bool) -> etree._Element:
     if fault_expected:
         raise SoapFault("", (), "Unknown fault occured")
     if content is None:
-        raise _protocol_error("no SOAP 1.2 Body in the reply")
+        raise protocol_error("no SOAP 1.2 Body in the reply")
     return content
 
 
@@ -153,25 +143,25 @@ def _fault(fault: etree._Element) -> SoapFault:
 def device_time(content: etree._Element) -> datetime:
     """The UTC time in a GetSystemDateAndTimeResponse (LocalDateTime when UTC is missing)."""
     if content.tag != f"{{{TDS}}}GetSystemDateAndTimeResponse":
-        raise _protocol_error("not a GetSystemDateAndTime reply")
+        raise protocol_error("not a GetSystemDateAndTime reply")
     clock = content.find(f"{{{TDS}}}SystemDateAndTime/{{{TT}}}UTCDateTime")
     if clock is None:  # some devices only fill in LocalDateTime; treat it as UTC
         clock = content.find(f"{{{TDS}}}SystemDateAndTime/{{{TT}}}LocalDateTime")
     if clock is None:
-        raise _protocol_error("GetSystemDateAndTime without a time")
+        raise protocol_error("GetSystemDateAndTime without a time")
     try:
         year, month, day, hour, minute, second = (
             int(clock.findtext(path) or "") for path in _CLOCK_FIELDS
         )
         return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except (ValueError, OverflowError):
-        raise _protocol_error("GetSystemDateAndTime with a malformed time") from None
+        raise protocol_error("GetSystemDateAndTime with a malformed time") from None
 
 
 def device_information(content: etree._Element) -> dict[str, str | None]:
     """Manufacturer, Model, FirmwareVersion and SerialNumber of a GetDeviceInformationResponse."""
     if content.tag != f"{{{TDS}}}GetDeviceInformationResponse":
-        raise _protocol_error("not a GetDeviceInformation reply")
+        raise protocol_error("not a GetDeviceInformation reply")
     fields = ("Manufacturer", "Model", "FirmwareVersion", "SerialNumber")
     return {name: _text(content.findtext(f"{{{TDS}}}{name}")) for name in fields}
 

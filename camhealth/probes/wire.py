@@ -38,7 +38,8 @@ class Response:
         return [v for k, v in self.headers if k == name]
 
 
-def _protocol_error(text: str) -> ProbeError:
+def protocol_error(text: str) -> ProbeError:
+    """A ``protocol_error`` ProbeError with ``text``, the one way every parser here fails."""
     return ProbeError(FailureCode.protocol_error, text)
 
 
@@ -48,11 +49,11 @@ async def read_line(reader: asyncio.StreamReader) -> bytes:
     try:
         line = (await reader.readuntil(b"\n")).rstrip(b"\r\n")
     except asyncio.LimitOverrunError:
-        raise _protocol_error(too_long) from None
+        raise protocol_error(too_long) from None
     except asyncio.IncompleteReadError:
-        raise _protocol_error("connection closed by the camera") from None
+        raise protocol_error("connection closed by the camera") from None
     if len(line) > MAX_LINE:
-        raise _protocol_error(too_long)
+        raise protocol_error(too_long)
     return line
 
 
@@ -73,7 +74,7 @@ async def read_item(reader: asyncio.StreamReader) -> Response | Interleaved | No
     line = first + await read_line(reader)
     is_reply = line.startswith(b"RTSP/")
     if not is_reply and not line.endswith(b" RTSP/1.0"):  # nor a request from the server
-        raise _protocol_error("reply is not RTSP")
+        raise protocol_error("reply is not RTSP")
     headers, body = await _read_headers_and_body(reader)
     return _response(line, headers, body) if is_reply else None
 
@@ -84,13 +85,13 @@ async def read_response(reader: asyncio.StreamReader) -> Response:
         item = await read_item(reader)
         if isinstance(item, Response):
             return item
-    raise _protocol_error("no RTSP reply among the camera's data")
+    raise protocol_error("no RTSP reply among the camera's data")
 
 
 def _response(status_line: bytes, headers: list[tuple[str, str]], body: bytes) -> Response:
     parts = status_line.decode("latin-1").split(" ", 2)
     if len(parts) < 2 or len(parts[1]) != 3 or not parts[1].isdigit():
-        raise _protocol_error("malformed status line")
+        raise protocol_error("malformed status line")
     return Response(int(parts[1]), parts[2] if len(parts) > 2 else "", headers, body)
 
 
@@ -100,11 +101,11 @@ async def _read_headers_and_body(
     headers: list[tuple[str, str]] = []
     while line := await read_line(reader):
         if len(headers) >= MAX_HEADERS:
-            raise _protocol_error(f"more than {MAX_HEADERS} reply headers")
+            raise protocol_error(f"more than {MAX_HEADERS} reply headers")
         name, sep, value = line.decode("latin-1").partition(":")
         if sep:
             headers.append((name.strip().lower(), value.strip()))
     length = next((v for k, v in headers if k == "content-length"), "0")
     if not length.isdigit() or int(length) > MAX_BODY:
-        raise _protocol_error(f"reply body larger than {MAX_BODY} bytes or malformed length")
+        raise protocol_error(f"reply body larger than {MAX_BODY} bytes or malformed length")
     return headers, await reader.readexactly(int(length)) if int(length) else b""

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from camhealth.probes.auth import Credentials
 from camhealth.probes.onvif import OnvifClients, _classify_onvif, _token, probe_onvif
-from camhealth.probes.onvif_soap import Login, SoapFault, body, device_time, request
+from camhealth.probes.onvif_soap import SoapFault, body, device_time, request
 from camhealth.probes.results import FailureCode, ProbeError
 from camhealth.probes.steps import Target
 from camhealth.simulator.faults import Fault
@@ -57,16 +57,16 @@ async def test_facts_agree_with_zeep(sim: Sim, clients: OnvifClients) -> None:
 
 
 def test_the_token_is_a_digest_that_follows_the_skew() -> None:
-    sent = parse_request(request("GetDeviceInformation", Login("admin", "pw-secret"), 3600.0))
+    sent = parse_request(request("GetDeviceInformation", Credentials("admin", "pw-secret"), 3600.0))
     assert sent.token is not None and sent.token.digest
     assert sent.token.matches("admin", "pw-secret") and not sent.token.matches("admin", "other")
     created = datetime.strptime(sent.token.created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     assert abs(created - datetime.now(UTC) - timedelta(hours=1)) < timedelta(seconds=2)
-    assert b"pw-secret" not in request("GetDeviceInformation", Login("admin", "pw-secret"))
+    assert b"pw-secret" not in request("GetDeviceInformation", Credentials("admin", "pw-secret"))
 
 
 def test_a_username_is_escaped() -> None:
-    sent = parse_request(request("GetDeviceInformation", Login("a<b>&'\"", "pw")))
+    sent = parse_request(request("GetDeviceInformation", Credentials("a<b>&'\"", "pw")))
     assert sent.token is not None and sent.token.username == "a<b>&'\""
 
 
