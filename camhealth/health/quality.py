@@ -16,7 +16,13 @@ import numpy as np
 
 from camhealth.health import measures as m
 from camhealth.health.measures import Measure, Region
-from camhealth.health.sequence import Sample, picture_change, sample_of, view_match
+from camhealth.health.sequence import (
+    Sample,
+    picture_change,
+    sample_of,
+    unchanged_share,
+    view_match,
+)
 from camhealth.health.thresholds import QualityThresholds
 from camhealth.health.views import F32, U8, Mask, Views, views
 
@@ -290,7 +296,15 @@ def _frozen(sample: Sample, previous: Sample | None, t: QualityThresholds) -> Fa
     fault, name = ImageFault.frozen, "change_over_texture"
     if previous is None:
         return FaultCheck(fault, False, 0.0, name, None, t.frozen_change, note="no previous sample")
-    return _judge(fault, name, picture_change(sample, previous), t.frozen_change, below=True)
+    check = _judge(fault, name, picture_change(sample, previous), t.frozen_change, below=True)
+    unchanged = unchanged_share(sample, previous).value
+    # Little change over fine texture is also what weak live noise does to a lawn; only a
+    # repeated picture leaves many pixels exactly as they were.
+    return _unless(
+        check,
+        unchanged >= t.frozen_unchanged,
+        f"live: only {unchanged:.0%} of the pixels kept their level",
+    )
 
 
 def _scene_change(

@@ -81,16 +81,43 @@ def picture_change(current: Sample, previous: Sample) -> Measure:
     does not depend on texture.  The median ignores the few blocks that a moving object or a
     stray OSD line touches.
     """
-    if (current.width, current.height) != (previous.width, previous.height):
+    pair = _comparable_blocks(current, previous)
+    if pair is None:
         return Measure(float("inf"), known=False)
-    usable = current.usable & previous.usable
-    if usable.sum() < 4:
-        return Measure(float("inf"), known=False)
-    a = current.blocks[usable].astype(np.float32)
-    b = previous.blocks[usable].astype(np.float32)
+    a, b = pair
     change = np.abs(a - b).mean(axis=(1, 2))
     texture = (_fine_texture(a) + _fine_texture(b)) / 2
     return Measure(float(np.median(change / (texture + 1.0))))
+
+
+def unchanged_share(current: Sample, previous: Sample) -> Measure:
+    """Share of full-resolution pixels that kept exactly their grey level: the median over
+    blocks.
+
+    Re-encoding a repeated picture leaves every coefficient whose quantiser step did not move
+    as it was, so many pixels come out identical even in fine texture (a lawn, gravel); fresh
+    sensor noise, however weak, moves nearly all of them.  Both change over texture and this
+    share are needed: over fine texture the first alone cannot tell weak noise from
+    re-quantisation, over flat sky or clipped areas the second alone cannot.
+    """
+    pair = _comparable_blocks(current, previous)
+    if pair is None:
+        return Measure(0.0, known=False)
+    a, b = pair
+    return Measure(float(np.median((a == b).mean(axis=(1, 2)))))
+
+
+def _comparable_blocks(current: Sample, previous: Sample) -> tuple[F32, F32] | None:
+    """The blocks both samples have clear of OSD text, or None when too few to judge."""
+    if (current.width, current.height) != (previous.width, previous.height):
+        return None
+    usable = current.usable & previous.usable
+    if usable.sum() < 4:
+        return None
+    return (
+        current.blocks[usable].astype(np.float32),
+        previous.blocks[usable].astype(np.float32),
+    )
 
 
 def _fine_texture(blocks: F32) -> F32:

@@ -113,11 +113,20 @@ class QualityThresholds(BaseModel):
         "(natural log of its power over its neighbours').",
     )
     frozen_change: float = Field(
-        0.22,
+        0.25,
         gt=0,
         description="frozen: change between two samples relative to the picture's fine texture "
         "(full resolution, OSD text left out) below this. Re-encoding a repeated picture "
         "changes it less; a static scene whose sensor noise is alive changes it more.",
+    )
+    frozen_unchanged: float = Field(
+        0.30,
+        ge=0,
+        le=1,
+        description="frozen: also needs at least this share of the full-resolution pixels "
+        "(OSD text left out) to keep exactly their grey level. Re-encoding a repeated picture "
+        "leaves many as they were; live sensor noise moves nearly all of them, even over fine "
+        "texture (a lawn) that changes little.",
     )
     scene_match: float = Field(
         0.18,

@@ -12,7 +12,7 @@ from camhealth.health import measures as m
 from camhealth.health.quality import FaultCheck, FrameDiagnosis, ImageFault, diagnose
 from camhealth.health.sequence import Sample
 from camhealth.health.thresholds import QualityThresholds
-from tests.health.quality_pictures import camera, exposure, night_ir, photo
+from tests.health.quality_pictures import camera, exposure, jpeg, night_ir, osd, photo
 
 DEFAULTS = QualityThresholds()
 
@@ -127,6 +127,8 @@ def _boundary_cases() -> list[tuple[ImageFault, str, np.ndarray, Sample, bool]]:
     reference = sample(camera(picture, seed=2))
     covered = picture.copy()
     cv2.circle(covered, (0, 0), 150, (30, 30, 35), -1)
+    # One captured picture encoded twice (a frozen encoder): change over texture decides.
+    captured = camera(picture, seed=5)
     return [
         (
             ImageFault.color_cast,
@@ -146,8 +148,8 @@ def _boundary_cases() -> list[tuple[ImageFault, str, np.ndarray, Sample, bool]]:
         (
             ImageFault.frozen,
             "frozen_change",
-            camera(picture, seed=5),
-            sample(camera(picture, seed=6)),
+            jpeg(osd(captured, clock=300), 78),
+            sample(jpeg(osd(captured, clock=0), 80)),
             True,
         ),
     ]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
 from camhealth.health.quality import FrameDiagnosis, ImageFault, diagnose
-from camhealth.health.sequence import Sample
+from camhealth.health.sequence import Sample, unchanged_share
 from camhealth.health.thresholds import QualityThresholds
 from tests.health.quality_pictures import camera, exposure, fog, jpeg, night_ir, osd, photo
 
@@ -51,6 +52,39 @@ def test_a_static_scene_with_live_sensor_noise_is_not_frozen(look) -> None:  # t
     picture = look(size=(640, 360))
     before, after = camera(picture, seed=1, sigma=2), camera(picture, seed=2, sigma=2, clock=300)
     assert ImageFault.frozen not in against(after, previous=before).faults
+
+
+def lawn(size: tuple[int, int] = (640, 360), seed: int = 3) -> np.ndarray:
+    """Fine texture everywhere, like grass or gravel: a blade every pixel or two."""
+    rng = np.random.default_rng(seed)
+    grain = cv2.GaussianBlur(rng.normal(0, 1, (size[1], size[0])).astype(np.float32), (0, 0), 0.7)
+    grey = np.clip(110 + grain * 60, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR) * np.array([0.6, 1.0, 0.7])
+
+
+def test_a_lawn_with_weak_live_noise_is_not_frozen() -> None:
+    """Weak sensor noise over fine texture changes the picture about as little as re-encoding
+    a repeated one does; but it moves nearly every pixel."""
+    picture = lawn().astype(np.uint8)
+    before = jpeg(osd(camera(picture, seed=1, sigma=1.0)), 65)
+    after = jpeg(osd(camera(picture, seed=2, sigma=1.0), clock=300), 67)
+    check = against(after, previous=before).check(ImageFault.frozen)
+    assert not check.detected
+    assert check.note.startswith("live")
+
+
+def test_frozen_flips_at_the_unchanged_share() -> None:
+    before, after = frozen_pair(photo())
+    share = unchanged_share(sample(after), sample(before)).value
+    assert 0.3 < share < 1.0
+
+    def frozen(unchanged: float) -> bool:
+        thresholds = DEFAULTS.model_copy(update={"frozen_unchanged": unchanged})
+        previous = sample(before)
+        return ImageFault.frozen in diagnose(after, thresholds, previous=previous).faults
+
+    assert frozen(share - 0.01)
+    assert not frozen(share + 0.01)
 
 
 def test_frozen_needs_a_previous_sample_of_the_same_size() -> None:
