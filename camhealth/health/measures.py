@@ -255,8 +255,11 @@ def noise_sigma(v: Views) -> Measure:
     sigma = cv2.resize(response[: rows * 16, : columns * 16], size, interpolation=cv2.INTER_AREA)
     level = cv2.resize(grey[: rows * 16, : columns * 16], size, interpolation=cv2.INTER_AREA)
     osd = cv2.resize(v.osd.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
-    # Noise is clipped away in black and white areas, so they say nothing about it.
-    usable = (level > 24) & (level < 232) & ~osd
+    # A block with clipped white pixels has the clip's edges (overexposed grass blades), not
+    # noise; noise is clipped away in black and white areas, so they say nothing about it.
+    white = (grey >= 250)[: rows * 16, : columns * 16].astype(np.float32)
+    clipped = cv2.resize(white, size, interpolation=cv2.INTER_AREA)
+    usable = (level > 24) & (level < 232) & (clipped == 0) & ~osd
     if usable.sum() < 8:
         return Measure(0.0, known=False)
     scale = float(np.sqrt(np.pi / 2) / 6)

@@ -191,3 +191,15 @@ def test_a_badly_defocused_view_is_blur_not_an_occlusion(scene: str, sigma: floa
     reference = sample(camera(picture, seed=2))
     found = run(camera(cv2.GaussianBlur(picture, (0, 0), sigma)), reference).faults
     assert found == (ImageFault.blur,)
+
+
+@pytest.mark.parametrize("gain", [2.5, 5.0])
+def test_overexposed_grass_is_not_noise(gain: float) -> None:
+    """Clipped grass blades make sharp edges in every bright block: they are not noise."""
+    picture = camera(exposure(photo("grass"), gain), sigma=1.5)
+    assert ImageFault.noise not in run(picture).faults
+
+
+def test_a_noisy_overexposed_view_is_still_noise() -> None:
+    picture = camera(exposure(photo(), 2.0), sigma=12)
+    assert ImageFault.noise in run(picture).faults
