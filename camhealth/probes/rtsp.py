@@ -31,6 +31,15 @@ TEARDOWN_SECONDS = 0.5
 STATUS_CODES = {404: FailureCode.not_found, 454: FailureCode.not_found}
 
 
+class StatusError(ProbeError):
+    """A reply other than 200 OK to a request that needed one; ``status`` is its code."""
+
+    def __init__(self, method: str, response: Response) -> None:
+        code = STATUS_CODES.get(response.status, FailureCode.protocol_error)
+        super().__init__(code, f"{method}: {response.status} {response.reason[:80]}".strip())
+        self.status = response.status
+
+
 class RtspClient:
     """One RTSP control connection to one camera; requests are sent one at a time."""
 
@@ -89,8 +98,7 @@ class RtspClient:
         """Send ``method``; anything but 200 OK is a ProbeError (404/454 ``not_found``)."""
         response = await self.send(method, url, headers)
         if response.status != 200:
-            code = STATUS_CODES.get(response.status, FailureCode.protocol_error)
-            raise ProbeError(code, f"{method}: {response.status} {response.reason[:80]}".strip())
+            raise StatusError(method, response)
         return response
 
     async def _exchange(self, method: str, url: str, headers: dict[str, str]) -> Response:
@@ -164,8 +172,9 @@ async def open_described(
 
     OPTIONS first, as FFmpeg and VLC do: some cameras expect it, and a server that answers
     OPTIONS but has nothing to DESCRIBE shows as ``not_found`` rather than as unreachable.
-    The frames probe leaves it out (``options=False``): the rtsp probe has asked it already,
-    and DESCRIBE alone tells a stream that plays from one that does not.
+    The frames probe leaves it out (``options=False``) unless a camera turns out to need it:
+    the rtsp probe has asked it already, and DESCRIBE alone tells a stream that plays from one
+    that does not.
     """
     async with steps.step("connect"):
         client = await RtspClient.connect(url, credentials)

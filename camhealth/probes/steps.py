@@ -29,6 +29,9 @@ from camhealth.probes.results import (
 )
 
 _UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EHOSTDOWN, errno.EADDRNOTAVAIL}
+# Steps that run on our CPU alone, nothing awaited from the camera (the frames probe's decode).
+DECODE = "decode"
+OUR_STEPS = frozenset({DECODE})
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,13 @@ def classify(exc: BaseException, step: str) -> tuple[FailureCode, str]:
     if isinstance(exc, OSError):
         return FailureCode.unreachable, f"network error ({exc.strerror or type(exc).__name__})"
     return FailureCode.protocol_error, f"unexpected reply ({step}: {type(exc).__name__})"
+
+
+def monitor_late(result: ProbeResult) -> bool:
+    """Whether ``result`` timed out in one of ``OUR_STEPS``: the monitor was late, the camera
+    had answered. A scheduler counts it as late rather than as the camera's timeout."""
+    last = result.phases[-1].name if result.phases else ""
+    return result.failure is FailureCode.timeout and last in OUR_STEPS
 
 
 ProbeBody = Callable[[Steps], Awaitable[None]]
