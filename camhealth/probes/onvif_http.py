@@ -78,7 +78,8 @@ class SoapChannel:
     def __init__(self, url: str, tls: ssl.SSLContext | None = None) -> None:
         parts = urlsplit(url)
         self._host = parts.hostname or ""
-        self._tls = tls or tls_context(verify=False) if parts.scheme == "https" else None
+        https = parts.scheme == "https"
+        self._tls = (tls or tls_context(verify=False)) if https else None
         self._port = parts.port or (443 if self._tls is not None else 80)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self._head = f"POST {path} HTTP/1.1\r\nHost: {parts.netloc.rpartition('@')[2]}\r\n"
@@ -140,8 +141,8 @@ async def _status_line(reader: asyncio.StreamReader, first: bool) -> tuple[str, 
             raise _closed() from None
         raise _Stale from None
     except asyncio.LimitOverrunError:
-        line = b""
-    if not line or len(line) > MAX_LINE + 2:
+        line = b""  # over the reader's limit, so over MAX_LINE too
+    if not line or len(line.rstrip(b"\r\n")) > MAX_LINE:
         raise _malformed(f"status line over {MAX_LINE} bytes")
     version, _, rest = line.decode("latin-1").strip().partition(" ")
     code = rest[:3]
