@@ -27,6 +27,8 @@ from camhealth.health.thresholds import QualityThresholds
 from camhealth.health.views import F32, U8, Mask, Views, views
 
 MAX_SCORE = 10.0
+# Stripes this many times over their threshold silence blur and color_cast (see diagnose).
+STRONG_STRIPES = 1.5
 
 
 class ImageFault(StrEnum):
@@ -93,6 +95,10 @@ def diagnose(
     sample = sample_of(v, peak)
     dark = m.median_level(v).value < t.judge_min_median
     scene = _scene_change(sample, reference, dark, t)
+    # Strong interference adds its own edges and lifts every colour cell towards grey: the
+    # picture's sharpness and colour cannot be judged under it.
+    striped = "explained by strong stripes"
+    clear = peak.value < STRONG_STRIPES * t.stripes_peak
     checks = [
         _judge(
             ImageFault.blank, "uniform_fraction", m.uniform_fraction(v), t.blank_uniform_fraction
@@ -101,9 +107,9 @@ def diagnose(
             ImageFault.too_dark, "bright_level", m.bright_level(v), t.dark_bright_level, below=True
         ),
         _too_bright(v, t),
-        _blur(v, t),
+        _unless(_blur(v, t), clear, striped),
         _occlusion(v, sample, None if scene.detected else reference, t),
-        _color_cast(v, sample, None if scene.detected else reference, t),
+        _unless(_color_cast(v, sample, None if scene.detected else reference, t), clear, striped),
         _judge(ImageFault.noise, "noise_sigma", m.noise_sigma(v), t.noise_sigma),
         _stripes(peak, reference, t),
         _frozen(sample, previous, t),

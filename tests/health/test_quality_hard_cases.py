@@ -203,3 +203,26 @@ def test_overexposed_grass_is_not_noise(gain: float) -> None:
 def test_a_noisy_overexposed_view_is_still_noise() -> None:
     picture = camera(exposure(photo(), 2.0), sigma=12)
     assert ImageFault.noise in run(picture).faults
+
+
+def _with_stripes(image: np.ndarray, amplitude: float, period: float = 14.0) -> np.ndarray:
+    x = np.arange(image.shape[1], dtype=np.float32)
+    wave = amplitude * np.sin(x * 2 * np.pi / period)[None, :, None]
+    return np.clip(image + wave, 0, 255).astype(np.uint8)
+
+
+def test_strong_stripes_are_stripes_not_blur_nor_a_colour_cast() -> None:
+    """Wide strong bars over a soft view (a cat's fur): their edges change the contrast that
+    sharpness is judged against."""
+    picture = photo("chelsea")
+    reference = sample(camera(picture, seed=2))
+    diagnosis = run(camera(_with_stripes(picture, 40, period=25)), reference)
+    assert diagnosis.check(ImageFault.stripes).score >= 1.5
+    assert diagnosis.faults == (ImageFault.stripes,)
+    assert diagnosis.check(ImageFault.blur).note == "explained by strong stripes"
+
+
+def test_a_defocused_view_under_weak_stripes_is_still_blur() -> None:
+    picture = cv2.GaussianBlur(photo(), (0, 0), 5)
+    found = run(camera(_with_stripes(picture, 4))).faults
+    assert ImageFault.blur in found
