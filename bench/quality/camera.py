@@ -25,7 +25,35 @@ SCENES = {
     "gravel": lambda: skimage.data.gravel(),
     "brick": lambda: skimage.data.brick(),
     "grass": lambda: skimage.data.grass(),
+    "moon": lambda: skimage.data.moon(),
+    "foliage": lambda: foliage(),
 }
+
+
+def foliage(seed: int = 2026) -> Image:
+    """A procedural hedge or tree crown (RGB): thousands of overlapping leaves of many sizes,
+    greens and shades, fine texture everywhere like grass but with dark gaps between leaves."""
+    rng = np.random.default_rng(seed)
+    height, width = 576, 768
+    image = np.zeros((height, width, 3), np.uint8)
+    image[:] = (18, 32, 14)
+    for _ in range(6000):
+        centre = (int(rng.uniform(0, width)), int(rng.uniform(0, height)))
+        length = float(rng.choice([4, 7, 12, 20], p=[0.35, 0.3, 0.25, 0.1])) * rng.uniform(0.8, 1.3)
+        axes = (max(1, round(length)), max(1, round(length * rng.uniform(0.3, 0.5))))
+        light = rng.uniform(0.35, 1.0)
+        colour = (
+            np.array([rng.uniform(60, 120), rng.uniform(140, 210), rng.uniform(20, 70)]) * light
+        )
+        angle = float(rng.uniform(0, 180))
+        cv2.ellipse(image, centre, axes, angle, 0, 360, colour.tolist(), -1, cv2.LINE_AA)
+        # The midrib: a darker line along the leaf.
+        tip = (
+            int(centre[0] + axes[0] * np.cos(np.radians(angle))),
+            int(centre[1] + axes[0] * np.sin(np.radians(angle))),
+        )
+        cv2.line(image, centre, tip, (colour * 0.7).tolist(), 1, cv2.LINE_AA)
+    return cv2.GaussianBlur(image, (0, 0), 0.6)
 
 
 def load_scene(name: str) -> Image:

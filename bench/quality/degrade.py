@@ -48,6 +48,24 @@ HELD_OUT = Style(
     defocus_aspect=(0.75, 1.0),
 )
 
+# The second held-out split (run 6), drawn after every change of run 6 was made: cast
+# directions, occluder colours, wide stripe periods and strongly tilted-lens defocus that no
+# other split uses.
+SECOND_HELD_OUT = Style(
+    casts=(
+        (1.0, 1.0, 0.65),
+        (0.7, 1.0, 1.0),
+        (1.3, 1.15, 0.75),
+        (0.85, 1.3, 1.2),
+        (1.2, 0.85, 1.0),
+    ),
+    occluder_colours=((55, 65, 40), (85, 80, 95), (20, 30, 55), (40, 50, 50)),
+    occluder_from_edge=True,
+    stripe_periods=(0.05, 0.07),
+    any_angle=True,
+    defocus_aspect=(0.5, 0.75),
+)
+
 
 def _pick(level: str, mild: float, moderate: float, severe: float) -> float:
     return {"mild": mild, "moderate": moderate, "severe": severe}[level]
