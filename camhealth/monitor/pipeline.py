@@ -18,9 +18,12 @@ the scheduler holds the next ``frames`` probes back (they run later; none is fai
 
 A probe that timed out because of us, not the camera, is no sample of the camera (``late``
 counts them): the scheduler's backstop cancelled it (our decode or loop overran the deadline),
-or the event loop stalled for ``STALL_SECONDS`` while it ran (the answer may have been waiting
-unread). Otherwise an overloaded monitor would declare healthy cameras offline. The scheduler
-tells them apart (``stalled`` is ours) and keeps them out of the camera's backoff.
+or the event loop stalled for at least the probe's slack while it ran (the answer may have been
+waiting unread). Otherwise an overloaded monitor would declare healthy cameras offline. The
+scheduler tells them apart (``stalled_for`` is ours) and keeps them out of the camera's backoff.
+A probe the scheduler held back (its login refused, paused) is no sample either: it counts
+toward the first cycle and nothing else. Every released picture place wakes the scheduler's
+parked frames runs.
 
 ``late``, ``undiagnosed`` and the pictures waiting for the pool go into every Snapshot, so
 /metrics shows the monitor falling behind (docs/metrics.md).
@@ -75,7 +78,6 @@ MAX_WAITING = 4 * DIAGNOSIS_THREADS  # pictures waiting for the pool
 # Frames probes running, pictures waiting and judged: a safety valve (only the waiting and
 # judged ones hold a decoded picture), high enough for 20,000 cameras' pictures every 2 minutes.
 MAX_PICTURES = 128
-STALL_SECONDS = 1.0
 SNAPSHOT_SHARE = 10
 SNAPSHOT_MAX_AGE = 15.0
 
@@ -96,14 +98,15 @@ class Pipeline:
         self._diagnoser = ThreadPoolExecutor(DIAGNOSIS_THREADS, thread_name_prefix="diagnose")
         self.cameras = Cameras(settings.health, settings.quality, self._diagnoser)
         self.probers = Probers(settings.probes)
-        self.looplag = StallWatch(stall=STALL_SECONDS)
+        self.looplag = StallWatch()
         self.scheduler = Scheduler(
             settings.probes,
             self.probers.run,
             self._received,
             ready=self._ready,
-            stalled=self.looplag.stalled_since,
+            stalled=self.looplag.stalled_for,
             late=self._late_received,
+            held=self._held_received,
         )
         self.first_cycle = asyncio.Event()  # every watched camera probed once by each kind
         self._queue: asyncio.Queue[tuple[str, ProbeResult, datetime]] = asyncio.Queue()
@@ -207,6 +210,7 @@ class Pipeline:
             self._waiting.pop(camera_id, None)
         if gone:
             await self.store.forget(gone)
+            self.probers.forget(gone)
         timeout = self.settings.probes.timeout
         result = []
         for record in records:
@@ -246,13 +250,13 @@ class Pipeline:
         """Every dispatched frames probe ends here or in ``_late_received``, run or not: its
         place is freed now when it brought no picture, else once the picture is decided."""
         if result.kind is ProbeKind.frames and not _has_picture(result):
-            self._pictures -= 1
+            self._release_picture()
         self._queue.put_nowait((camera_id, result, self.clock()))
 
     def _late_received(self, camera_id: str, result: ProbeResult) -> None:
         """A timeout of ours (see the module's docstring): probed, if inconclusively."""
         if result.kind is ProbeKind.frames:
-            self._pictures -= 1  # a timeout brings no picture
+            self._release_picture()  # a timeout brings no picture
         self.late += 1
         self._count(camera_id, result.kind)
         log.debug(
@@ -261,6 +265,16 @@ class Pipeline:
             result.kind.value,
             extra={"camera": camera_id, "probe": result.kind.value},
         )
+
+    def _held_received(self, camera_id: str, result: ProbeResult) -> None:
+        """Not sent (its login is paused): no sample, but the camera had its turn."""
+        if result.kind is ProbeKind.frames:
+            self._release_picture()
+        self._count(camera_id, result.kind)
+
+    def _release_picture(self) -> None:
+        self._pictures -= 1
+        self.scheduler.wake()
 
     async def _consume(self) -> None:
         while True:
@@ -294,7 +308,7 @@ class Pipeline:
 
     def _undiagnosed(self, camera_id: str, picture: tuple[ProbeResult, datetime]) -> None:
         self.undiagnosed += 1
-        self._pictures -= 1
+        self._release_picture()
         self._decide(camera_id, picture[0], picture[1], None)
 
     def _start_judging(self, camera_id: str, result: ProbeResult, at: datetime) -> None:
@@ -307,7 +321,7 @@ class Pipeline:
         try:
             await self._judge(camera_id, result, at)
         finally:
-            self._pictures -= 1
+            self._release_picture()
             self._diagnosing.discard(asyncio.current_task())
             if self._waiting_pictures:  # the camera judged longest ago goes next
                 stalest = min(self._waiting_pictures, key=self._last_judged)

@@ -7,6 +7,7 @@ run inline, a huge parse) would show as lag for every camera, so the scheduler w
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass
 
 
@@ -18,13 +19,14 @@ class LoopLag:
     last: float = 0.0
     worst: float = 0.0
     samples: int = 0
+    due: float = math.inf  # when the sampler should wake next (loop time)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            expected = loop.time() + self.interval
+            self.due = loop.time() + self.interval
             await asyncio.sleep(self.interval)
-            self.record(max(0.0, loop.time() - expected))
+            self.record(max(0.0, loop.time() - self.due))
 
     def record(self, lag: float) -> None:
         self.last, self.worst, self.samples = lag, max(self.worst, lag), self.samples + 1

@@ -10,15 +10,19 @@ Rules (issue 4, item 6):
   the camera's host (an NVR serves many channels; many cameras accept only 1-2 RTSP sessions)
   and, for ``platform`` checks, the platform's host with its own larger limit
   (``platform_concurrency``; a platform check also holds its camera's host slot, for its direct
-  side). A probe waiting for a host's slot does not hold a global slot.
+  side, and takes it first: waiting for a slow NVR's slot it holds none of the platform's). A
+  probe waiting for a host's slot does not hold a global slot.
 - Every probe has a hard deadline (its target's timeout, plus the decode allowance for frames,
   enforced again here as a safety net): a hung camera costs its timeout and nothing else.
 - A camera that keeps failing is probed less often: after the second failure in a row the
   interval doubles per failure, capped at ``max_backoff`` (5 min) or the kind's own interval if
   that is longer, so a recovery is seen within 5 minutes. One success resets it.
-- A refused login (``auth_failed``) pauses every probe of the camera that sends the same
-  credentials, whatever its kind, so a wrong password never has several kinds hammering one
-  account: while paused, a due probe is not sent and reports ``auth_failed`` ("not tried"). The
+- A refused login (``auth_failed``) pauses the probes of the camera that log in to the same
+  service with the same credentials (``service``: ONVIF alone, RTSP and frames together, the
+  platform alone: ONVIF users are often not the RTSP users, and the platform has its own), so a
+  wrong password never has several kinds hammering one account. While paused, a due probe is
+  not sent: it is ``held`` (an ``auth_failed`` "not tried" result to the ``held`` sink, counted
+  as the result ``held``), which is no sample of the camera and leaves its backoff alone. The
   pause doubles per refusal (from the shortest interval, capped at ``max_backoff``, so a fixed
   password is seen within 5 minutes); when it ends, one probe tries the login again while the
   others keep waiting. A success clears it; new credentials in the registry start afresh.
@@ -26,11 +30,16 @@ Rules (issue 4, item 6):
   placed at their phase, removed ones dropped, changed ones probed with their new targets.
 - ``stop`` stops dispatching, lets running probes finish for ``grace`` seconds, then cancels.
 - Probes only read (no PTZ, no settings), and a failure never triggers an immediate retry.
-- Backpressure: a kind the consumer is not ``ready`` for (pictures while the diagnosis is
-  behind) is put back ``DEFER`` seconds and dispatched later; it is neither run nor failed.
+- Backpressure: a run of a kind the consumer is not ``ready`` for (pictures while the diagnosis
+  is behind) is parked in the kind's waiting line, neither run nor failed, until the consumer
+  calls ``wake`` (a picture was released; the line is also tried every ``DEFER`` seconds, one
+  ``ready`` call a kind). It keeps its due time, so the schedule lag shows the wait.
+- Every dispatched run delivers exactly one result: a probe that raises (a bug, an exception
+  type the probe does not expect) is logged, redacted, and reported as ``protocol_error``.
 - A timeout caused by the monitor, not the camera, is ``late``: the backstop fired (our decode
-  or event loop overran the probe's own deadline), or the probe timed out while the event loop
-  ``stalled`` (its answer may have been waiting unread). A late probe is no sample of the
+  or event loop overran the probe's own deadline), or the event loop was ``stalled`` for at
+  least ``SLACK`` of the probe's timeout while it ran (its answer may have been waiting unread;
+  a shorter stall left a camera that answers enough time). A late probe is no sample of the
   camera: it goes to the ``late`` sink instead of ``sink``, counts as the result ``late`` (not
   ``timeout``), and leaves the camera's backoff as it was, so an overloaded monitor neither
   reports nor backs off from cameras that answered.
@@ -44,10 +53,12 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+import math
 import random
 import time
+import traceback
 import zlib
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -55,19 +66,22 @@ from dataclasses import dataclass, field
 from camhealth.config import ProbesConfig
 from camhealth.probes.auth import Credentials
 from camhealth.probes.frames import DECODE_SECONDS
+from camhealth.probes.redact import redact
 from camhealth.probes.results import FailureCode, ProbeKind, ProbeResult
 from camhealth.probes.targets import Watched
 
 log = logging.getLogger(__name__)
 
 JITTER = 0.05  # of the interval, either way
-DEFER = 0.5  # seconds a run waits when the consumer is not ready for its kind
+DEFER = 0.5  # seconds between tries of a parked kind's line when nobody calls ``wake``
+SLACK = 0.5  # of a probe's timeout: the loop stalled this long made a timeout ours (late)
 LAG_SAMPLES = 100_000
 Runner = Callable[[ProbeKind, Watched], Awaitable[ProbeResult]]
 Sink = Callable[[str, ProbeResult], None]
 Ready = Callable[[ProbeKind], bool]
-Stalled = Callable[[float], bool]  # whether the event loop stalled since this loop time
+Stalled = Callable[[float], float]  # seconds the event loop stalled since this loop time
 LATE = "late"  # the result label of a late probe: the monitor's fault, not a failure code
+HELD = "held"  # the result label of a probe held back by a refused login: not sent
 
 
 def intervals(config: ProbesConfig) -> dict[ProbeKind, float]:
@@ -90,6 +104,7 @@ class _Slot:
 
     failures: int = 0
     running: bool = False
+    due: float = 0.0  # of its one live entry (the heap or a parked line); others are stale
 
 
 @dataclass
@@ -101,8 +116,9 @@ class _Login:
     tester: ProbeKind | None = None  # the probe trying the login again after a pause
     refused_by: ProbeKind | None = None
 
-    def hold(self, kind: ProbeKind, now: float) -> str | None:
-        """Why a probe of ``kind`` may not be sent now; None when it may (maybe as tester)."""
+    def claim_turn(self, kind: ProbeKind, now: float) -> str | None:
+        """Make ``kind`` the probe trying the login again, if the pause is over and no other
+        probe is trying it; else why ``kind`` must wait."""
         if now < self.paused_until:
             return f"next try in {self.paused_until - now:.0f} s"
         if self.tester is not None:
@@ -111,12 +127,36 @@ class _Login:
         return None
 
 
-LoginKey = tuple[str, Credentials]
+LoginKey = tuple[str, str, Credentials]  # camera id, service, credentials
+
+
+def service(kind: ProbeKind) -> str:
+    """The account a probe logs in to: the RTSP server's serves the frames probe too."""
+    return ProbeKind.rtsp.value if kind is ProbeKind.frames else kind.value
 
 
 def login_key(camera: Watched, kind: ProbeKind) -> LoginKey | None:
     credentials = camera.targets[kind].credentials
-    return (camera.id, credentials) if credentials.present else None
+    return (camera.id, service(kind), credentials) if credentials.present else None
+
+
+def _current(key: LoginKey, cameras: dict[str, Watched]) -> bool:
+    """Whether a camera still sends these credentials to this service."""
+    camera = cameras.get(key[0], _NONE)
+    return any(login_key(camera, kind) == key for kind in camera.targets)
+
+
+def scheduler_result(
+    camera: Watched,
+    kind: ProbeKind,
+    failure: FailureCode,
+    detail: str,
+    started_at: float | None = None,
+    duration: float = 0.0,
+) -> ProbeResult:
+    """A result the scheduler made itself: the probe was not sent, overran or crashed."""
+    started = time.time() if started_at is None else started_at
+    return ProbeResult(kind, camera.id, started, duration, failure=failure, detail=detail)
 
 
 @dataclass
@@ -142,17 +182,19 @@ class Scheduler:
         max_backoff: float = 300.0,
         grace: float = 5.0,
         ready: Ready = lambda kind: True,
-        stalled: Stalled = lambda started: False,
+        stalled: Stalled = lambda started: 0.0,
         late: Sink = lambda camera_id, result: None,
+        held: Sink = lambda camera_id, result: None,
     ) -> None:
         self.config = config
-        self._runner, self._sink, self._ready = runner, sink, ready
-        self._stalled, self._late = stalled, late
+        self._runner, self._ready, self._stalled = runner, ready, stalled
+        self._sinks = {None: sink, LATE: late, HELD: held}
         self._intervals = intervals(config)
         self._max_backoff, self._grace = max_backoff, grace
         self._cameras: dict[str, Watched] = {}
         self._slots: dict[tuple[str, ProbeKind], _Slot] = {}
         self._heap: list[tuple[float, int, str, ProbeKind]] = []
+        self._parked: defaultdict[ProbeKind, deque[tuple[float, str]]] = defaultdict(deque)
         self._counter = 0
         self._wakeup = asyncio.Event()
         self._global = asyncio.Semaphore(config.concurrency)
@@ -191,48 +233,75 @@ class Scheduler:
         """Replace the watched set: new cameras are placed, removed ones dropped."""
         now = asyncio.get_running_loop().time()
         fresh = {camera.id: camera for camera in cameras}
+        before = self._cameras
         for key in [k for k in self._slots if k[1] not in fresh.get(k[0], _NONE).targets]:
             if not self._slots[key].running:
                 del self._slots[key]
         self._cameras = fresh
-        for login in [k for k in self._logins if k[0] not in fresh]:
-            del self._logins[login]
+        # Gone cameras and replaced credentials: an old entry would keep the old password.
+        self._logins = {k: v for k, v in self._logins.items() if _current(k, fresh)}
         for camera in fresh.values():
             for kind in camera.kinds:
-                if (camera.id, kind) not in self._slots:
+                slot = self._slots.get((camera.id, kind))
+                if slot is None:
                     self._slots[(camera.id, kind)] = _Slot()
                     self._push(now + phase(camera.id, kind, self._intervals[kind]), camera.id, kind)
+                elif slot.failures and before.get(camera.id, camera).targets.get(kind) not in (
+                    None,
+                    camera.targets[kind],
+                ):  # new credentials or URL for a failing camera: backoff forgotten, try now
+                    slot.failures = 0
+                    if not slot.running:
+                        self._push(now, camera.id, kind)
         self._wakeup.set()
 
     def _push(self, due: float, camera_id: str, kind: ProbeKind) -> None:
+        self._slots[(camera_id, kind)].due = due
         self._counter += 1
         heapq.heappush(self._heap, (due, self._counter, camera_id, kind))
 
     # ------------------------------------------------------------ dispatching
 
+    def wake(self) -> None:
+        """The consumer may be ready again (a picture was released): try the parked runs."""
+        self._wakeup.set()
+
     async def _dispatch(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            if not self._heap:
-                await self._wait(None)
+            if not self._heap or self._heap[0][0] > loop.time():
+                self._unpark()
+                until_due = self._heap[0][0] - loop.time() if self._heap else math.inf
+                retry = DEFER if any(self._parked.values()) else math.inf
+                seconds = min(until_due, retry)
+                await self._wait(None if seconds == math.inf else seconds)
                 continue
-            due = self._heap[0][0]
-            if due > loop.time():
-                await self._wait(due - loop.time())
-                continue
-            _, _, camera_id, kind = heapq.heappop(self._heap)
-            slot = self._slots.get((camera_id, kind))
-            camera = self._cameras.get(camera_id)
-            if slot is None or camera is None or kind not in camera.targets:
-                self._slots.pop((camera_id, kind), None)  # removed since it was scheduled
-                continue
-            if not self._ready(kind):
-                self._push(loop.time() + DEFER, camera_id, kind)
-                continue
-            slot.running = True
-            task = loop.create_task(self._run(camera, kind, slot, due))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            due, _, camera_id, kind = heapq.heappop(self._heap)
+            if self._parked[kind] or not self._launch(due, camera_id, kind):
+                self._parked[kind].append((due, camera_id))  # in line behind the older ones
+
+    def _unpark(self) -> None:
+        """Start parked runs, oldest first, while the consumer is ready for their kind."""
+        for kind, parked in self._parked.items():
+            while parked and self._launch(*parked[0], kind):
+                parked.popleft()
+
+    def _launch(self, due: float, camera_id: str, kind: ProbeKind) -> bool:
+        """Start a run unless the consumer is not ready for its kind (False: it waits)."""
+        slot = self._slots.get((camera_id, kind))
+        camera = self._cameras.get(camera_id)
+        if slot is None or camera is None or kind not in camera.targets:
+            self._slots.pop((camera_id, kind), None)  # removed since it was scheduled
+            return True
+        if slot.due != due or slot.running:
+            return True  # rescheduled since (see ``refresh``)
+        if not self._ready(kind):
+            return False
+        slot.running = True
+        task = asyncio.get_running_loop().create_task(self._run(camera, kind, slot, due))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return True
 
     async def _wait(self, seconds: float | None) -> None:
         self._wakeup.clear()
@@ -243,33 +312,41 @@ class Scheduler:
             pass
 
     async def _run(self, camera: Watched, kind: ProbeKind, slot: _Slot, due: float) -> None:
-        loop = asyncio.get_running_loop()
-        result: ProbeResult | None = None
-        late = False
+        outcome: tuple[ProbeResult, str | None] | None = None
         try:
-            result = self._not_tried(camera, kind)
-            if result is None:
-                try:
-                    async with self._limits(camera, kind), self._global:
-                        self.stats.lags.append(max(0.0, loop.time() - due))
-                        result, late = await self._probe(camera, kind)
-                finally:  # a tester that crashed or was cancelled must not hold the login
-                    self._note_login(camera, kind, result)
+            outcome = await self._attempt(camera, kind, due)
         finally:
             slot.running = False
-            if result is not None:
-                self._record(camera, kind, slot, result, late)
+            if outcome is not None:
+                self._record(camera, kind, slot, *outcome)
             if kind in self._cameras.get(camera.id, _NONE).targets:
                 self._push(self._next_due(due, kind, slot), camera.id, kind)
                 self._wakeup.set()
             else:
                 self._slots.pop((camera.id, kind), None)  # removed while it ran
 
+    async def _attempt(
+        self, camera: Watched, kind: ProbeKind, due: float
+    ) -> tuple[ProbeResult, str | None]:
+        """The run's result and where it goes: None (a sample of the camera), LATE or HELD."""
+        held = self._not_tried(camera, kind)
+        if held is not None:
+            return held, HELD
+        result: ProbeResult | None = None
+        try:
+            async with self._limits(camera, kind), self._global:
+                self.stats.lags.append(max(0.0, asyncio.get_running_loop().time() - due))
+                result, late = await self._probe(camera, kind)
+        finally:  # a tester that was cancelled must not hold the login
+            self._note_login(camera, kind, result)
+        return result, LATE if late else None
+
     @asynccontextmanager
     async def _limits(self, camera: Watched, kind: ProbeKind) -> AsyncIterator[None]:
-        """The slots of the hosts a probe contacts; the platform's first (see the module doc)."""
+        """The slots of the hosts a probe contacts. The camera's first: a platform check
+        waiting for a slow NVR's slot must not sit on one of the platform's few slots."""
         if kind is ProbeKind.platform:
-            async with self._platforms.slot(camera.host_of(kind)), self._hosts.slot(camera.host):
+            async with self._hosts.slot(camera.host), self._platforms.slot(camera.host_of(kind)):
                 yield
         else:
             async with self._hosts.slot(camera.host):
@@ -279,18 +356,14 @@ class Scheduler:
         """The result of a probe held back by its camera's refused login, or None to send it."""
         key = login_key(camera, kind)
         login = self._logins.get(key) if key is not None else None
-        why = login.hold(kind, asyncio.get_running_loop().time()) if login else None
+        why = login.claim_turn(kind, asyncio.get_running_loop().time()) if login else None
         if login is None or why is None:
             return None
-        return ProbeResult(
-            kind=kind,
-            target=camera.id,
-            started_at=time.time(),
-            duration=0.0,
-            failure=FailureCode.auth_failed,
-            detail=f"not tried: the {login.refused_by} probe's login was refused "
-            f"{login.refusals} time(s) in a row; {why}",
+        detail = (
+            f"not tried: the {login.refused_by} probe's login was refused "
+            f"{login.refusals} time(s) in a row; {why}"
         )
+        return scheduler_result(camera, kind, FailureCode.auth_failed, detail)
 
     async def _probe(self, camera: Watched, kind: ProbeKind) -> tuple[ProbeResult, bool]:
         """The probe's result, and whether it is late (see the module doc)."""
@@ -300,28 +373,41 @@ class Scheduler:
         allowance = target.timeout + (DECODE_SECONDS if decodes else 0.0) + 3.0
         started_at, started = time.time(), asyncio.get_running_loop().time()
         try:
-            async with asyncio.timeout(allowance):
+            async with asyncio.timeout(allowance) as backstop:
                 result = await self._runner(kind, camera)
-        except TimeoutError:
-            overran = ProbeResult(
-                kind=kind,
-                target=camera.id,
-                started_at=started_at,
-                duration=asyncio.get_running_loop().time() - started,
-                failure=FailureCode.timeout,
-                detail="the probe overran its deadline",
-            )
-            return overran, True
-        return result, result.failure is FailureCode.timeout and self._stalled(started)
+        except Exception as error:  # every run delivers a result, or its picture place leaks
+            took = asyncio.get_running_loop().time() - started
+            if isinstance(error, TimeoutError) and backstop.expired():
+                overran = "the probe overran its deadline"
+                return scheduler_result(
+                    camera, kind, FailureCode.timeout, overran, started_at, took
+                ), True
+            return self._crashed(camera, kind, error, started_at, took), False
+        stalled = self._stalled(started) >= SLACK * target.timeout
+        return result, result.failure is FailureCode.timeout and stalled
+
+    def _crashed(
+        self, camera: Watched, kind: ProbeKind, error: Exception, started_at: float, took: float
+    ) -> ProbeResult:
+        secrets = camera.targets[kind].credentials.secrets
+        log.error(
+            "the %s probe of %s crashed:\n%s",
+            kind.value,
+            camera.id,
+            redact("".join(traceback.format_exception(error)), secrets),
+            extra={"camera": camera.id, "probe": kind.value},
+        )
+        detail = redact(f"the probe crashed: {type(error).__name__}: {error}", secrets)
+        return scheduler_result(camera, kind, FailureCode.protocol_error, detail, started_at, took)
 
     def _record(
-        self, camera: Watched, kind: ProbeKind, slot: _Slot, result: ProbeResult, late: bool
+        self, camera: Watched, kind: ProbeKind, slot: _Slot, result: ProbeResult, route: str | None
     ) -> None:
-        if not late:  # a late probe tells nothing about the camera: its backoff stays
+        if route is None:  # a late or held probe tells nothing about the camera: backoff stays
             slot.failures = 0 if result.ok else slot.failures + 1
-        self.stats.results[(kind.value, LATE if late else result.result_label)] += 1
+        self.stats.results[(kind.value, route or result.result_label)] += 1
         try:
-            (self._late if late else self._sink)(camera.id, result)
+            self._sinks[route](camera.id, result)
         except Exception:  # one consumer's bug must not stop the schedule
             log.exception("probe result sink failed for camera %s", camera.id)
 

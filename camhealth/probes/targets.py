@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
@@ -83,6 +84,11 @@ class Probers:
     async def close(self) -> None:
         await self.onvif.close()
         self.decoder.close()
+
+    def forget(self, camera_ids: Iterable[str]) -> None:
+        """Cameras removed from the registry: their platform check counts go."""
+        for camera_id in camera_ids:
+            self._platform_runs.pop(camera_id, None)
 
     async def run(self, kind: ProbeKind, camera: Watched) -> ProbeResult:
         target = camera.targets[kind]

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from camhealth.camera_registry.store import Registry
 from camhealth.config import Settings
 from camhealth.monitor import pipeline as pipeline_module
-from camhealth.monitor.cameras import Judged, Watch
+from camhealth.monitor.cameras import Judged, Outcome, Watch
 from camhealth.monitor.pipeline import Pipeline
+from camhealth.monitor.stalls import StallWatch
 from camhealth.monitor.store import MonitorStore
 from camhealth.probes.results import FailureCode, FrameSample, ProbeKind, ProbeResult
 from camhealth.probes.targets import Probers, Watched
@@ -79,3 +82,58 @@ async def test_a_timeout_while_our_loop_stalled_is_not_an_offline_sample(
         pipeline.publish()
         late = {(k, n) for k, label, n in pipeline.snapshot.monitor.probes_total if label == "late"}
         assert sum(n for _, n in late) == pipeline.late
+
+
+async def test_only_the_stalled_time_since_a_probe_started_counts() -> None:
+    watch = StallWatch(interval=0.02)
+    task = asyncio.get_running_loop().create_task(watch.run())
+    await asyncio.sleep(0.05)
+    time.sleep(0.3)  # noqa: ASYNC251 -- a stall before the probe started
+    await asyncio.sleep(0.05)
+    started = asyncio.get_running_loop().time()
+    await asyncio.sleep(0.05)
+    assert watch.stalled_for(started) < 0.1
+    time.sleep(0.2)  # noqa: ASYNC251 -- stalls while it runs, 0.4 s in all
+    await asyncio.sleep(0.05)
+    time.sleep(0.2)  # noqa: ASYNC251
+    stalled = watch.stalled_for(started)  # the second stall not sampled yet: it is going on
+    task.cancel()
+    assert 0.35 <= stalled <= 0.5
+
+
+@pytest.fixture
+def monitor(settings: Settings, registry: Registry, store: MonitorStore) -> Callable[[], Pipeline]:
+    return lambda: Pipeline(settings, registry, store)
+
+
+async def test_probes_held_by_a_refused_login_are_no_samples(
+    monitor: Callable[[], Pipeline], city: SmallCity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The camera's login is refused: the refusals are its samples, the probes held back
+    meanwhile are not (they would count as answers), yet its first cycle completes."""
+    victim = city.healthy()[0]
+    real = Probers.run
+
+    async def refused(probers: Probers, kind: ProbeKind, camera: Watched) -> ProbeResult:
+        if camera.id == victim and kind is not ProbeKind.platform:
+            return ProbeResult(kind, camera.id, time.time(), 0.01, FailureCode.auth_failed, "401")
+        return await real(probers, kind, camera)
+
+    monkeypatch.setattr(Probers, "run", refused)
+    decided: list[ProbeResult] = []
+    async with monitor() as pipeline:
+        observe = pipeline.cameras.observe
+
+        def watching(watch: Watch, result: ProbeResult, *rest: Any) -> Outcome:
+            if watch.id == victim:
+                decided.append(result)
+            return observe(watch, result, *rest)
+
+        monkeypatch.setattr(pipeline.cameras, "observe", watching)
+        counted = pipeline.scheduler.stats.results
+        await eventually(lambda: counted[("rtsp", "held")] >= 2, 30, "held probes")
+        await asyncio.wait_for(pipeline.first_cycle.wait(), 30)
+        pipeline.publish()
+        totals = {(k.value, label) for k, label, _ in pipeline.snapshot.monitor.probes_total}
+    assert ("rtsp", "held") in totals
+    assert decided and all(r.detail == "401" for r in decided if r.kind is not ProbeKind.platform)

@@ -163,9 +163,9 @@ async def test_a_probe_ignoring_its_deadline_is_stopped_and_reported_late() -> N
 async def test_timeouts_while_the_loop_stalled_are_late_and_do_not_back_off() -> None:
     runner, results, late, stalls = Runner(fail=True), [], [], []
 
-    def stalled(started: float) -> bool:
+    def stalled(started: float) -> float:
         stalls.append(started)
-        return True
+        return 10.0  # seconds stalled: more than any probe's slack
 
     scheduler = Scheduler(
         config(rtsp_interval=0.05),
@@ -191,7 +191,7 @@ async def test_a_refusal_while_the_loop_stalled_is_still_the_cameras() -> None:
         runner,
         lambda c, r: results.append(r),
         max_backoff=0.2,
-        stalled=lambda started: True,
+        stalled=lambda started: 10.0,
         late=lambda c, r: late.append(r),
     )
     await run_for(scheduler, [camera(1)], 1.2)
@@ -227,7 +227,8 @@ async def test_a_kind_the_consumer_is_not_ready_for_waits_and_is_not_failed() ->
     await asyncio.sleep(1.2)
     assert {kind for _, kind in runner.starts} == {ProbeKind.rtsp}  # pictures held back
     ready[ProbeKind.frames] = True
-    await asyncio.sleep(0.8)  # the held runs go within DEFER
+    scheduler.wake()  # as the consumer does when a picture is released
+    await asyncio.sleep(0.3)
     await scheduler.stop()
     assert sum(1 for _, kind in runner.starts if kind is ProbeKind.frames) == 20
     assert all(result.ok for result in results)

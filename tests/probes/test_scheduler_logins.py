@@ -1,4 +1,5 @@
-"""A refused login pauses every probe sending it, against the simulator's ONVIF and RTSP servers."""
+"""A refused login pauses the probes sending it to the same service, against the simulator's
+ONVIF and RTSP servers."""
 
 from __future__ import annotations
 
@@ -40,18 +41,25 @@ class Counting:
 async def test_a_wrong_password_pauses_every_kind_until_fixed(sim: Sim) -> None:
     config = ProbesConfig(onvif_interval=INTERVAL, rtsp_interval=INTERVAL)
     probers = Probers(config, decode_workers=1)
-    runner, results = Counting(probers), list[ProbeResult]()
-    scheduler = Scheduler(config, runner, lambda _, r: results.append(r), max_backoff=CAP)
+    runner, results, held = Counting(probers), list[ProbeResult](), list[ProbeResult]()
+    scheduler = Scheduler(
+        config,
+        runner,
+        lambda _, r: results.append(r),
+        max_backoff=CAP,
+        held=lambda _, r: held.append(r),
+    )
     scheduler.refresh([camera(sim, "wrong-password")])
     scheduler.start()
     await asyncio.sleep(3.0)
     refused = sum(runner.sent.values())
-    held = [r for r in results if r.detail.startswith("not tried")]
-    # 0.1 + 0.2 + 0.4 + 0.8 + 0.8 ... s of pause: ~6 logins tried in 3 s, not the ~60 that
-    # two kinds every 0.1 s would send
-    assert 3 <= refused <= 8, runner.sent
-    assert held and all(r.failure is FailureCode.auth_failed for r in results)
-    assert "wrong-password" not in " ".join(r.detail for r in results)
+    # 0.1 + 0.2 + 0.4 + 0.8 + 0.8 ... s of pause: ~6 logins tried per service in 3 s, not
+    # the ~30 that each kind every 0.1 s would send
+    assert 3 <= runner.sent[ProbeKind.onvif] <= 8 and 3 <= runner.sent[ProbeKind.rtsp] <= 8
+    assert refused == len(results)  # every result a refusal; the held ones went apart
+    assert all(r.detail.startswith("not tried") for r in held)
+    assert all(r.failure is FailureCode.auth_failed for r in results + held)
+    assert "wrong-password" not in " ".join(r.detail for r in results + held)
     sim.camera.password = "wrong-password"  # the camera's account fixed to what we send
     fixed_at = len(results)
     await asyncio.sleep(CAP + 3 * INTERVAL + 0.3)
