@@ -22,7 +22,6 @@ route that is not public needs a login (``auth.requires`` raises the bar to oper
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -177,8 +176,8 @@ async def metrics(request: web.Request) -> web.Response:
     services.snapshot()  # 503 before the first one
     openmetrics = wants_openmetrics(request.headers.get("Accept", ""))
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-    # Normally ready (rendered as the Snapshot came); if not, wait for it off the event loop.
-    _, body = await asyncio.to_thread(request.app[_METRICS_CACHE].body, openmetrics, gzipped)
+    # Normally ready (rendered as the Snapshot came); if not, wait for the render.
+    _, body = await request.app[_METRICS_CACHE].scrape(openmetrics, gzipped)
     response = web.Response(
         body=body,
         headers={"Content-Type": OPENMETRICS_CONTENT_TYPE if openmetrics else TEXT_CONTENT_TYPE},

@@ -2,17 +2,21 @@
 
 At 50,000 cameras the body is 100 MB (4 MB gzipped) and making it from nothing takes most of
 a second (bench/exporter.md), so ``RenderCache.follow`` watches the Snapshot source and, as
-soon as a new Snapshot is published, renders it in a worker thread:
+soon as a new Snapshot is published, renders it in the cache's own render thread:
 
 - the camera lines (``CameraLines``: only the cameras that changed are formatted again) for
   every new Snapshot, whether or not anybody scrapes;
-- the bodies of the formats and encodings scraped in the last ``RECENT`` seconds (Prometheus
-  asks for one, usually OpenMetrics gzipped), so nobody pays for a body nobody reads.
+- the gzipped bodies of the formats scraped in the last ``RECENT`` seconds (Prometheus asks
+  for one, usually OpenMetrics gzipped), so nobody pays for a body nobody reads. A plain body
+  (100 MB at 50,000 cameras) is made only when a scrape asks for it: one curl without gzip
+  must not have every Snapshot make it for the next ``RECENT`` seconds.
 
 The rule a scrape follows: it is answered with the latest Snapshot published when its body
 is ready, never an older one than the Snapshot current when it arrived.  If that Snapshot is
-still being rendered, the scrape waits for the render (one lock: it never renders the same
-Snapshot twice, and never serves the previous body silently).  A Snapshot replaced before
+still being rendered, the scrape waits for the render: its request is queued behind it on
+the one render thread (it never renders the same Snapshot twice, and never serves the
+previous body silently) and awaits that on the event loop, so waiting scrapes hold no thread
+(the default executor serves DNS lookups and password hashing).  A Snapshot replaced before
 anybody scraped it is rendered anyway: the next one re-formats only what changed since.
 """
 
@@ -24,6 +28,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Final
 
 from camhealth.exporter.camera_metrics import CameraLines
@@ -34,7 +39,7 @@ from camhealth.health.snapshot import Snapshot
 log = logging.getLogger(__name__)
 
 POLL_SECONDS: Final = 0.1  # how soon a published Snapshot starts rendering
-RECENT: Final = 600.0  # a format scraped this recently is rendered ahead
+RECENT: Final = 600.0  # a format scraped gzipped this recently is rendered ahead
 Key = tuple[bool, bool]  # (OpenMetrics, gzipped)
 
 
@@ -43,10 +48,12 @@ class RenderCache:
 
     def __init__(self, source: SnapshotSource) -> None:
         self._source = source
-        self._lock = threading.Lock()
+        self._render = ThreadPoolExecutor(1, thread_name_prefix="metrics-render")
+        self._lock = threading.Lock()  # ``body`` may still be called from other threads
         self._snapshot: Snapshot | None = None
         self._lines: list[tuple[bytes, ...]] = []
-        self._bodies: dict[Key, bytes] = {}
+        # Replaced as one: the event loop reads it while the render thread works.
+        self._made: tuple[Snapshot | None, dict[Key, bytes]] = (None, {})
         self._cameras = CameraLines()  # the same lines in both formats
         self._asked: dict[Key, float] = {}  # when each kind of body was last scraped
         self._prepared: Snapshot | None = None
@@ -55,6 +62,20 @@ class RenderCache:
     def prepared(self) -> Snapshot | None:
         """The Snapshot last rendered ahead, its bodies made (``bench/exporter.py`` waits)."""
         return self._prepared
+
+    async def scrape(self, openmetrics: bool, gzipped: bool) -> tuple[Snapshot, bytes]:
+        """``body``, from the event loop: at once when it is made, else behind the render."""
+        key = (openmetrics, gzipped)
+        snapshot, bodies = self._made
+        found = bodies.get(key)
+        if found is not None and snapshot is not None and snapshot is self._source():
+            self._asked[key] = time.monotonic()
+            return snapshot, found
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._render, self.body, openmetrics, gzipped)
+
+    def close(self) -> None:
+        self._render.shutdown(wait=False, cancel_futures=True)
 
     def body(self, openmetrics: bool, gzipped: bool) -> tuple[Snapshot, bytes]:
         """The latest Snapshot and its body (blocks while it is rendered: call in a thread).
@@ -68,8 +89,8 @@ class RenderCache:
             return snapshot, self._body(key)
 
     def prepare(self) -> None:
-        """Render the latest Snapshot now, if it is new: its lines, and the bodies asked of
-        late (in a worker thread)."""
+        """Render the latest Snapshot now, if it is new: its lines, and the gzipped bodies
+        asked of late (in the render thread)."""
         with self._lock:
             latest = self._source()
             if latest is None or latest is self._snapshot:
@@ -77,7 +98,7 @@ class RenderCache:
             self._current()
             recent = time.monotonic() - RECENT
             for key, at in self._asked.items():
-                if at >= recent:
+                if key[1] and at >= recent:  # gzipped (see the module doc)
                     self._body(key)
             self._prepared = latest
 
@@ -89,7 +110,8 @@ class RenderCache:
             if latest is not None and latest is not self._snapshot and latest is not tried:
                 tried = latest  # once: a failure is logged once, a scrape meets it again (500)
                 try:
-                    await asyncio.to_thread(self.prepare)
+                    loop = asyncio.get_running_loop()
+                    await loop.run_in_executor(self._render, self.prepare)
                 except Exception:
                     log.exception("rendering /metrics ahead failed")
             await asyncio.sleep(every)
@@ -100,11 +122,12 @@ class RenderCache:
             raise LookupError("no Snapshot yet")
         if snapshot is not self._snapshot:
             lines = self._cameras.of(snapshot)  # first: if it fails, nothing stale is kept
-            self._snapshot, self._lines, self._bodies = snapshot, lines, {}
+            self._snapshot, self._lines, self._made = snapshot, lines, (snapshot, {})
         return snapshot
 
     def _body(self, key: Key) -> bytes:
-        found = self._bodies.get(key)
+        bodies = self._made[1]
+        found = bodies.get(key)
         if found is None:
             assert self._snapshot is not None
             openmetrics, gzipped = key
@@ -112,7 +135,7 @@ class RenderCache:
                 found = render_gzip(self._snapshot, openmetrics, self._lines)
             else:
                 found = render(self._snapshot, openmetrics, self._lines)
-            self._bodies[key] = found
+            bodies[key] = found
         return found
 
 
@@ -123,3 +146,4 @@ async def following(cache: RenderCache) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+    cache.close()
