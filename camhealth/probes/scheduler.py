@@ -39,7 +39,9 @@ Rules (issue 4, item 6):
 - A timeout caused by the monitor, not the camera, is ``late``: the backstop fired (our decode
   or event loop overran the probe's own deadline), or the event loop was ``stalled`` for at
   least ``SLACK`` of the probe's timeout while it ran (its answer may have been waiting unread;
-  a shorter stall left a camera that answers enough time). A late probe is no sample of the
+  a shorter stall left a camera that answers enough time), or the probe itself says it timed
+  out in a step of ours (``monitor_late``: our decode pool was too busy). A late probe is no
+  sample of the
   camera: it goes to the ``late`` sink instead of ``sink``, counts as the result ``late`` (not
   ``timeout``), and leaves the camera's backoff as it was, so an overloaded monitor neither
   reports nor backs off from cameras that answered.
@@ -68,6 +70,7 @@ from camhealth.probes.auth import Credentials
 from camhealth.probes.frames import DECODE_SECONDS
 from camhealth.probes.redact import redact
 from camhealth.probes.results import FailureCode, ProbeKind, ProbeResult
+from camhealth.probes.steps import monitor_late
 from camhealth.probes.targets import Watched
 
 log = logging.getLogger(__name__)
@@ -383,8 +386,8 @@ class Scheduler:
                     camera, kind, FailureCode.timeout, overran, started_at, took
                 ), True
             return self._crashed(camera, kind, error, started_at, took), False
-        stalled = self._stalled(started) >= SLACK * target.timeout
-        return result, result.failure is FailureCode.timeout and stalled
+        ours = monitor_late(result) or self._stalled(started) >= SLACK * target.timeout
+        return result, result.failure is FailureCode.timeout and ours
 
     def _crashed(
         self, camera: Watched, kind: ProbeKind, error: Exception, started_at: float, took: float

@@ -8,9 +8,9 @@ import time
 from collections import Counter
 
 from camhealth.probes.auth import Credentials
-from camhealth.probes.results import FailureCode, ProbeKind, ProbeResult
+from camhealth.probes.results import FailureCode, Phase, ProbeKind, ProbeResult
 from camhealth.probes.scheduler import Scheduler
-from camhealth.probes.steps import Target
+from camhealth.probes.steps import DECODE, Target
 from camhealth.probes.targets import Watched
 from tests.probes.test_scheduler import Runner, camera, config, run_for
 
@@ -160,3 +160,18 @@ async def routes(stalled: float) -> tuple[bool, bool]:
     )
     await run_for(scheduler, [camera(1)], 0.3)
     return bool(results), bool(late)
+
+
+async def test_a_timeout_in_our_own_decode_is_late() -> None:
+    late: list[ProbeResult] = []
+
+    async def busy_pool(kind: ProbeKind, cam: Watched) -> ProbeResult:
+        phases = (Phase("describe", 0.01), Phase(DECODE, 0.9))
+        return ProbeResult(kind, cam.id, time.time(), 1.0, FailureCode.timeout, phases=phases)
+
+    cam = camera(1, kinds=(ProbeKind.frames,))
+    scheduler = Scheduler(
+        config(frames_interval=0.05), busy_pool, lambda *_: None, late=lambda _, r: late.append(r)
+    )
+    await run_for(scheduler, [cam], 0.3)
+    assert late and scheduler.stats.results == Counter({("frames", "late"): len(late)})
