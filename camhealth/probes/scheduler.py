@@ -386,8 +386,9 @@ class Scheduler:
                     camera, kind, FailureCode.timeout, overran, started_at, took
                 ), True
             return self._crashed(camera, kind, error, started_at, took), False
-        ours = monitor_late(result) or self._stalled(started) >= SLACK * target.timeout
-        return result, result.failure is FailureCode.timeout and ours
+        if result.failure is not FailureCode.timeout:
+            return result, False
+        return result, monitor_late(result) or self._stalled(started) >= SLACK * target.timeout
 
     def _crashed(
         self, camera: Watched, kind: ProbeKind, error: Exception, started_at: float, took: float

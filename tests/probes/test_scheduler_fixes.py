@@ -7,11 +7,12 @@ import asyncio
 import time
 from collections import Counter
 
+from camhealth.config import ProbesConfig
 from camhealth.probes.auth import Credentials
 from camhealth.probes.results import FailureCode, Phase, ProbeKind, ProbeResult
 from camhealth.probes.scheduler import Scheduler
 from camhealth.probes.steps import DECODE, Target
-from camhealth.probes.targets import Watched
+from camhealth.probes.targets import Probers, Watched
 from tests.probes.test_scheduler import Runner, camera, config, run_for
 
 
@@ -175,3 +176,14 @@ async def test_a_timeout_in_our_own_decode_is_late() -> None:
     )
     await run_for(scheduler, [cam], 0.3)
     assert late and scheduler.stats.results == Counter({("frames", "late"): len(late)})
+
+
+async def test_removed_cameras_leave_no_platform_check_count() -> None:
+    probers = Probers(ProbesConfig(platform_frames_every=3), decode_workers=1)
+    try:
+        for camera_id in ("cam-1", "cam-2"):
+            probers._frames_due(camera_id)
+        probers.forget({"cam-1"})
+        assert set(probers._platform_runs) == {"cam-2"}
+    finally:
+        await probers.close()
