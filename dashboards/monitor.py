@@ -57,8 +57,8 @@ def build() -> Json:
             "Failed probes",
             [
                 query(
-                    f'sum by (probe) (rate({PROBES}{{result!~"ok|late"}}[$__rate_interval]))'
-                    f' / sum by (probe) (rate({PROBES}{{result!="late"}}[$__rate_interval]))',
+                    f'sum by (probe) (rate({PROBES}{{result!~"ok|late|held"}}[$__rate_interval]))'
+                    f' / sum by (probe) (rate({PROBES}{{result!~"late|held"}}[$__rate_interval]))',
                     "{{probe}}",
                 )
             ],
@@ -67,7 +67,8 @@ def build() -> Json:
             min=0,
             max=1,
             description="Share of the probes that reached a verdict which the camera failed "
-            "(late probes, the monitor's own fault, are left out).",
+            "(late probes, the monitor's own fault, and probes held back after a refused login "
+            "are left out).",
         ),
         panel(
             "timeseries",
