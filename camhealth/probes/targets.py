@@ -73,7 +73,9 @@ class Probers:
 
     def __init__(self, config: ProbesConfig, decode_workers: int = 2) -> None:
         self.config = config
-        self.onvif = OnvifClients(connections=config.concurrency)
+        self.onvif = OnvifClients(
+            connections=config.concurrency, verify_tls=config.onvif_verify_tls
+        )
         self.decoder = FrameDecoder(decode_workers)
         self._platform_runs: dict[str, int] = {}  # camera id → platform checks so far
 

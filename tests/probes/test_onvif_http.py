@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from camhealth.config import ProbesConfig
 from camhealth.probes import onvif
 from camhealth.probes.auth import Credentials
 from camhealth.probes.onvif import OnvifClients, probe_onvif
 from camhealth.probes.onvif_http import SoapChannel
 from camhealth.probes.results import FailureCode, ProbeError
 from camhealth.probes.steps import Target
+from camhealth.probes.targets import Probers
 from camhealth.probes.wire import MAX_HEADERS, MAX_LINE, READ_LIMIT
 from tests.exporter.test_auth import _self_signed
 from tests.probes.test_onvif_fast import DEVICE_INFO, NOW, time_reply
@@ -220,3 +222,10 @@ async def test_an_untrusted_certificate_in_discovery(tmp_path: Path) -> None:
     await clients.close()
     code, detail = onvif._classify_onvif(caught.value, "discovery")
     assert code is FailureCode.protocol_error and "TLS certificate not trusted" in detail
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_the_probers_check_certificates_as_configured(verify: bool) -> None:
+    probers = Probers(ProbesConfig(onvif_verify_tls=verify))
+    expected = ssl.CERT_REQUIRED if verify else ssl.CERT_NONE
+    assert probers.onvif.tls.verify_mode is expected
