@@ -46,7 +46,8 @@ codecs: {h264: 1.0}
 faults: {offline: 0.04, hung: 0.02, blur: 0.03, no_frames: 0.02, platform_down: 0.03}
 """
 # The defaults, except frames and platform at 300 s → 120 s: two pictures per camera (what a
-# fault needs to be confirmed) well inside a 15-minute run.
+# fault needs to be confirmed) well inside a 15-minute run. The environment overrides them
+# (CAMHEALTH_PROBES__FRAMES_INTERVAL=300 for the defaults: 2.5 times fewer pictures a second).
 INTERVALS = {
     "CAMHEALTH_PROBES__ONVIF_INTERVAL": "60",
     "CAMHEALTH_PROBES__RTSP_INTERVAL": "60",
@@ -256,8 +257,8 @@ def bench(count: int, duration: float, per_process: int) -> dict[str, Any]:
         work = Path(tmp)
         db = work / "monitor.db"
         env = {
-            **os.environ,
             **INTERVALS,
+            **os.environ,
             "CAMHEALTH_DATABASE__URL": f"sqlite+aiosqlite:///{db}",
             "CAMHEALTH_CREDENTIALS__KEY": Fernet.generate_key().decode(),
             "CAMHEALTH_LOGGING__FORMAT": "json",
@@ -322,9 +323,15 @@ def report(results: list[dict[str, Any]], duration: float, load: tuple[float, ..
     command = " ".join(["python", "bench/health.py", *sys.argv[1:]])
     return (
         f"- date: {when}; command: `{command}`; duration {duration:.0f} s per size\n"
+        f"- probe intervals (s): {_intervals()}\n"
         f"- machine: {os.cpu_count()} CPUs; load average at the end "
         f"{' / '.join(f'{x:.1f}' for x in load)}\n\n{table(results)}\n\n{by_table(results)}\n"
     )
+
+
+def _intervals() -> str:
+    values = {**INTERVALS, **os.environ}
+    return ", ".join(f"{k.split('__')[1].lower()} {values[k]}" for k in INTERVALS)
 
 
 def main() -> None:
