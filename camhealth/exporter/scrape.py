@@ -93,9 +93,9 @@ class RenderCache:
         asked of late (in the render thread)."""
         with self._lock:
             latest = self._source()
-            if latest is None or latest is self._snapshot:
+            if latest is None or latest is self._prepared:
                 return
-            self._current()
+            self._current()  # nothing to do when a scrape has rendered it already
             recent = time.monotonic() - RECENT
             for key, at in self._asked.items():
                 if key[1] and at >= recent:  # gzipped (see the module doc)
@@ -107,7 +107,7 @@ class RenderCache:
         tried: Snapshot | None = None
         while True:
             latest = self._source()
-            if latest is not None and latest is not self._snapshot and latest is not tried:
+            if latest is not None and latest is not self._prepared and latest is not tried:
                 tried = latest  # once: a failure is logged once, a scrape meets it again (500)
                 try:
                     loop = asyncio.get_running_loop()

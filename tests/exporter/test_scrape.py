@@ -60,3 +60,17 @@ def test_a_plain_scrape_is_not_rendered_ahead_for_later_snapshots(
     assert len(plain) == 1  # only the one asked for
     assert cache.body(False, False)[0] is later and len(plain) == 2  # made when asked again
     cache.close()
+
+
+def test_a_snapshot_a_scrape_rendered_first_is_still_prepared() -> None:
+    """A scrape that arrives before the render ahead renders the Snapshot itself; the render
+    ahead must still finish its job (the bodies asked of late, ``prepared``) rather than skip
+    it for ever."""
+    source = Source(snapshot())
+    cache = RenderCache(source)
+    cache.body(openmetrics=True, gzipped=True)
+    cache.prepare()
+    source.current = later = snapshot(T0 + timedelta(hours=2))
+    cache.body(openmetrics=False, gzipped=True)  # the scrape comes first
+    cache.prepare()
+    assert cache.prepared is later
