@@ -15,11 +15,11 @@ import argparse
 import asyncio
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
-from exporter import city, machine  # bench/exporter.py: the same synthetic city
+from exporter import city  # bench/exporter.py: the same synthetic city
+from health_core import publish, run_header
 
 from camhealth.config import Settings
 from camhealth.exporter.accounts import Accounts, Role
@@ -107,17 +107,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000])
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    command = "`uv run python bench/console.py`"
-    header = f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with {command}.\n\n{machine()}\n"
+    header = run_header("uv run python bench/console.py")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             snapshot, _ = city(size)
             results[size] = asyncio.run(page_times(snapshot, Path(tmp)))
-    text = report(results, header)
-    print(text)
-    if args.out:
-        args.out.write_text("# Web console benchmark\n\n" + text, encoding="utf-8")
+    publish("Web console benchmark", report(results, header), args.out)
 
 
 if __name__ == "__main__":

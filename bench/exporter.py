@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from health_core import machine  # bench/health_core.py: the same machine facts
+from health_core import publish, run_header  # bench/health_core.py: the same run facts
 
 from camhealth.camera_registry.records import AreaKind, AreaRecord, CameraRecord, CameraRole
 from camhealth.config import Settings
@@ -270,14 +270,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     sizes = " ".join(map(str, args.sizes))
-    command = f"`uv run python bench/exporter.py --sizes {sizes}`"
-    header = f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with {command}.\n\n{machine()}\n"
+    header = run_header(f"uv run python bench/exporter.py --sizes {sizes}")
     with tempfile.TemporaryDirectory() as tmp:
         rows = [measure(size, tmp) for size in args.sizes]
-    text = report(rows, header)
-    print(text)
-    if args.out:
-        args.out.write_text("# Exporter benchmark\n\n" + text, encoding="utf-8")
+    publish("Exporter benchmark", report(rows, header), args.out)
 
 
 if __name__ == "__main__":

@@ -127,6 +127,18 @@ def machine() -> str:
     )
 
 
+def run_header(command: str) -> str:
+    """The first lines of a recorded run: when, with which command, on what machine."""
+    return f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command}`.\n\n{machine()}\n"
+
+
+def publish(title: str, text: str, out: Path | None) -> None:
+    """Print a run's markdown, and write it under ``title`` to ``out`` when asked."""
+    print(text)
+    if out:
+        out.write_text(f"# {title}\n\n{text}", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path)
