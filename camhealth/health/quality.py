@@ -82,14 +82,15 @@ class FrameDiagnosis:
 
 
 def diagnose(
-    frame: U8,
+    frame: U8 | Views,
     thresholds: QualityThresholds,
     *,
     previous: Sample | None = None,
     reference: Sample | None = None,
 ) -> FrameDiagnosis:
-    """Diagnose one decoded BGR frame; ``previous`` is the camera's last sample, minutes ago."""
-    v = views(frame)
+    """Diagnose one decoded BGR frame (or its prepared views); ``previous`` is the camera's last
+    sample, minutes ago."""
+    v = frame if isinstance(frame, Views) else views(frame)
     t = thresholds
     peak = m.stripe_peak(v)
     sample = sample_of(v, peak)
