@@ -54,8 +54,7 @@ def sample_of(v: Views, stripes: Peak | None = None) -> Sample:
             y = min(max(int(fy * v.height) - BLOCK // 2, 0), v.height - BLOCK)
             # Full resolution: downscaling would average away the sensor noise that tells a
             # live picture from a repeated one.
-            patch = v.frame[y : y + BLOCK, x : x + BLOCK]
-            blocks.append(cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY))
+            blocks.append(v.grey_block(x, y, BLOCK))
             ox, oy, side = int(x * osd_scale), int(y * osd_scale), int(BLOCK * osd_scale) + 2
             usable.append(not v.osd[oy : oy + side, ox : ox + side].any())
     return Sample(

@@ -41,6 +41,11 @@ class Views:
         """Frame pixels per ``small`` pixel."""
         return self.width / int(self.small.shape[1])
 
+    def grey_block(self, x: int, y: int, side: int) -> U8:
+        """A full-resolution grey square of the frame at (x, y)."""
+        patch = self.frame[y : y + side, x : x + side]
+        return np.asarray(cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY), np.uint8)
+
     @cached_property
     def histogram(self) -> npt.NDArray[np.int64]:
         """Luminance histogram of the same pixels."""
