@@ -26,15 +26,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import av
-import cv2
-import numpy as np
 
 from camhealth.probes.depacketize import CODECS, AccessUnit, Depacketizer
 from camhealth.probes.media import RtpSource
 from camhealth.probes.results import (
     FailureCode,
     FrameSample,
-    Image,
     ProbeError,
     ProbeKind,
     ProbeResult,
@@ -43,8 +40,6 @@ from camhealth.probes.rtsp import RtspClient, StatusError, open_described
 from camhealth.probes.sdp import VideoTrack
 from camhealth.probes.steps import DECODE, Steps, Target, run_probe
 
-SMALL_WIDTH = 640  # the downscaled copy: enough for blur and noise, cheap for everything
-JPEG_QUALITY = 80
 DECODE_SECONDS = 5.0  # allowed for decoding beyond the camera's deadline (our CPU, not its)
 DECODERS = {"h264": "h264", "h265": "hevc"}
 MAX_OPTIONS_HOSTS = 4096  # cameras remembered as needing OPTIONS (least recently seen dropped)
@@ -52,7 +47,11 @@ OPTIONS_FIRST: OrderedDict[str, None] = OrderedDict()  # their host:port, LRU or
 
 
 def decode_keyframe(codec: str, data: bytes, keyframe_seconds: float) -> FrameSample:
-    """Decode one Annex B keyframe (parameter sets included) into a FrameSample. Blocking."""
+    """Decode one Annex B keyframe (parameter sets included) into a FrameSample. Blocking.
+
+    Nothing is converted here: the BGR frame is made by the diagnosis that needs it, in its
+    pool, and the JPEG thumbnail only for a picture kept as evidence or a reference view.
+    """
     context = av.CodecContext.create(DECODERS[codec], "r")
     assert isinstance(context, av.VideoCodecContext)
     context.thread_count = 1  # one core per decode; the pool gives parallelism across cameras
@@ -64,39 +63,7 @@ def decode_keyframe(codec: str, data: bytes, keyframe_seconds: float) -> FrameSa
         ) from None
     if not frames:
         raise ProbeError(FailureCode.decode_error, "the keyframe decoded to no picture")
-    frame = frames[0]
-    width, height = frame.width, frame.height
-    image = _bgr(frame)
-    small_image = image  # a sub-stream is already small: no second conversion
-    if width > SMALL_WIDTH:
-        small_height = max(2, round(height * SMALL_WIDTH / width / 2) * 2)
-        # Scaled and converted in one pass, by area averaging: the right filter for a 2-6x
-        # reduction, and swscale's cheapest good one (4K: 2 ms of CPU against 3.7 ms for its
-        # default, bilinear).
-        small_image = _bgr(frame, SMALL_WIDTH, small_height)
-    ok, jpeg = cv2.imencode(".jpg", small_image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-    if not ok:
-        raise ProbeError(FailureCode.decode_error, "the picture does not encode as JPEG")
-    return FrameSample(
-        image=image,
-        small=small_image,
-        jpeg=jpeg.tobytes(),
-        width=width,
-        height=height,
-        codec=codec,
-        keyframe_seconds=keyframe_seconds,
-    )
-
-
-def _bgr(frame: av.VideoFrame, width: int | None = None, height: int | None = None) -> Image:
-    """The frame in BGR (at ``width`` x ``height`` if given), by swscale.
-
-    Not OpenCV's ``cvtColor``: in a decode worker it costs about twice the CPU (1080p: 2.7 ms
-    against 1.3 ms; 4K: 6 ms against 3.3 ms), its own thread pool waking the other core for
-    each conversion. The two differ by about one grey level.
-    """
-    converted = frame.reformat(width=width, height=height, format="bgr24", interpolation="AREA")
-    return np.asarray(converted.to_ndarray(), dtype=np.uint8)  # no copy: already u8
+    return FrameSample.of(frames[0], codec, keyframe_seconds)
 
 
 class FrameDecoder:
