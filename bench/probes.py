@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -112,7 +114,9 @@ class FrameFigures:
     ours_cpu: float = 0.0
     ours_wall: float = 0.0
     rtsp_cpu: float = 0.0  # connect to TEARDOWN: the keyframe's Annex B, nothing decoded
-    picture_cpu: float = 0.0  # the decode pool's work: decode, BGR, small copy, JPEG
+    picture_cpu: float = 0.0  # the decode pool's work: decode, hand-off (nothing converted)
+    bgr_cpu: float = 0.0  # the full-size BGR conversion, now the diagnosis's work in its pool
+    jpeg_cpu: float = 0.0  # the 640-wide copy and JPEG, now made only for evidence/reference
     floor_cpu: float = 0.0
     floor_wall: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)  # wall, from the probe's result
@@ -140,8 +144,14 @@ async def sample_stream(
         data = await first_keyframe(target)
         sums.rtsp_cpu += time.process_time() - cpu
         cpu = time.process_time()
-        await decoder.decode(codec, data, 0.0)
+        sample = await decoder.decode(codec, data, 0.0)
         sums.picture_cpu += time.process_time() - cpu
+        cpu = time.process_time()
+        assert sample.image.size  # what the diagnosis converts, in its own pool
+        sums.bgr_cpu += time.process_time() - cpu
+        cpu = time.process_time()
+        assert sample.jpeg  # what a picture kept as evidence or a reference view costs more
+        sums.jpeg_cpu += time.process_time() - cpu
         await asyncio.to_thread(path.write_bytes, data)
         cpu, wall = time.process_time(), time.perf_counter()
         decode_floor(codec, path)
@@ -151,6 +161,9 @@ async def sample_stream(
 
 
 def bench_ffmpeg(url: str, samples: int) -> tuple[float, float]:
+    """The ffmpeg command's CPU and wall seconds per sample (NaN without an ``ffmpeg``)."""
+    if not shutil.which("ffmpeg"):
+        return math.nan, math.nan
     cpu, wall = children_cpu(), time.perf_counter()
     for _ in range(samples):
         subprocess.run(
@@ -183,23 +196,24 @@ FRAME_TABLE = (
 )
 PARTS_TABLE = (
     "| codec | size | ours CPU ms | RTSP+RTP CPU ms | picture in the pool CPU ms "
-    "| of which decode (floor) | rest ms | wall ms: "
-    + " / ".join(PHASES)
-    + " |\n|---|---|---|---|---|---|---|---|"
+    "| of which decode (floor) | rest ms | not in ours: BGR (diagnosis) / thumbnail (when "
+    "asked) ms | wall ms: " + " / ".join(PHASES) + " |\n|---|---|---|---|---|---|---|---|---|"
 )
 
 
 def parts_row(codec: str, size: str, m: dict[str, float]) -> str:
     """Where a sample's CPU goes: the RTSP client and depacketiser up to the keyframe, the
-    picture work in the pool (decode, BGR, the small copy, the JPEG, the hand-off), and the rest
-    (steps, deadlines, the result) as the difference; wall time per phase as the probe timed
-    it. The parts are measured apart from ``ours``, so on a loaded machine they may not add up."""
+    picture work in the pool (the decode and the hand-off), and the rest (steps, deadlines, the
+    result) as the difference; wall time per phase as the probe timed it. The parts are
+    measured apart from ``ours``, so on a loaded machine they may not add up. Beside them, what
+    a sample no longer does: the BGR conversion (the diagnosis makes it) and the 640-wide
+    thumbnail (made for evidence and reference views only)."""
     rest = m["ours_cpu"] - m["rtsp_cpu"] - m["picture_cpu"]
     walls = " / ".join(f"{m[p] * 1000:.1f}" for p in PHASES)
     return (
         f"| {codec} | {size} | {m['ours_cpu'] * 1000:.2f} | {m['rtsp_cpu'] * 1000:.2f} "
         f"| {m['picture_cpu'] * 1000:.2f} | {m['floor_cpu'] * 1000:.2f} | {rest * 1000:.2f} "
-        f"| {walls} |"
+        f"| {m['bgr_cpu'] * 1000:.2f} / {m['jpeg_cpu'] * 1000:.2f} | {walls} |"
     )
 
 
