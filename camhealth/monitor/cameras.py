@@ -21,11 +21,12 @@ from datetime import datetime
 
 from camhealth.config import HealthConfig
 from camhealth.health.events import Event
-from camhealth.health.quality import FaultCheck, FrameDiagnosis, diagnose
+from camhealth.health.quality import FaultCheck, FrameDiagnosis
 from camhealth.health.sequence import Sample
 from camhealth.health.state import CameraState, Observation, StreamSize, step
-from camhealth.health.thresholds import QualityConfig, QualityThresholds
-from camhealth.monitor.pictures import diagnosis_json, pack_sample
+from camhealth.health.thresholds import QualityConfig
+from camhealth.monitor.judging import Judged, judge
+from camhealth.monitor.pictures import diagnosis_json
 from camhealth.monitor.store import StoredPicture
 from camhealth.probes.results import FrameSample, ProbeKind, ProbeResult
 
@@ -40,14 +41,6 @@ class Sized:
     height: int
     hd: bool
     checks: Sequence[FaultCheck]
-
-
-@dataclass(frozen=True)
-class Judged:
-    """A picture's diagnosis and its sample packed for the store, both made in the pool."""
-
-    diagnosis: FrameDiagnosis
-    packed: bytes
 
 
 @dataclass(frozen=True)
@@ -131,7 +124,7 @@ class Cameras:
         previous, reference = self.samples.get(watch.id), self.references.get(watch.id)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._diagnoser, _diagnose, frame, thresholds, previous, reference
+            self._diagnoser, judge, frame, thresholds, previous, reference
         )
 
     def _sized(self, watch: Watch, diagnosis: FrameDiagnosis) -> Sized:
@@ -168,13 +161,3 @@ class Cameras:
         self._clean.pop(watch.id, None)
         self.references[watch.id] = diagnosis.sample
         return frame.jpeg
-
-
-def _diagnose(
-    frame: FrameSample,
-    thresholds: QualityThresholds,
-    previous: Sample | None,
-    reference: Sample | None,
-) -> Judged:
-    diagnosis = diagnose(frame.image, thresholds, previous=previous, reference=reference)
-    return Judged(diagnosis, pack_sample(diagnosis.sample))  # compressing costs ~5 ms

@@ -8,13 +8,14 @@ stops them in pairs, and publishes one immutable ``Snapshot`` that readers take 
         snapshot = pipeline.snapshot          # the exporter reads this, and only this
 
 Probe results arrive from the scheduler on a queue and are decided one at a time; pictures are
-diagnosed in a small thread pool meanwhile, so reachability never waits behind the CPU. When
-pictures come faster than the pool judges them, a few wait (``MAX_WAITING``), and the camera
-judged longest ago goes first: on a slow CPU every camera is still judged, in turn, only less
-often. A picture that cannot wait (a staler camera's took its place) is decided without being
-judged: its stream plays, its fault counts stay as they are (``undiagnosed`` counts them).
-Pictures held at once (being taken, waiting, judged) are bounded by ``MAX_PICTURES``: past it
-the scheduler holds the next ``frames`` probes back (they run later; none is failed).
+diagnosed in a small pool of worker processes meanwhile (:mod:`camhealth.monitor.judging`), so
+reachability never waits behind the CPU. When pictures come faster than the pool judges them, a
+few wait (``MAX_WAITING``), and the camera judged longest ago goes first: on a slow CPU every
+camera is still judged, in turn, only less often. A picture that cannot wait (a staler camera's
+took its place) is decided without being judged: its stream plays, its fault counts stay as they
+are (``undiagnosed`` counts them). Pictures held at once (being taken, waiting, judged) are
+bounded by ``MAX_PICTURES``: past it the scheduler holds the next ``frames`` probes back (they
+run later; none is failed).
 
 A probe that timed out because of us, not the camera, is no sample of the camera (``late``
 counts them): the scheduler's backstop cancelled it (our decode or loop overran the deadline),
@@ -47,7 +48,6 @@ import math
 import os
 import time
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -61,7 +61,8 @@ from camhealth.health.snapshot import (
     build_snapshot,
     without_credentials,
 )
-from camhealth.monitor.cameras import Cameras, Judged, Outcome, Watch
+from camhealth.monitor.cameras import Cameras, Outcome, Watch
+from camhealth.monitor.judging import Judged, JudgingPool
 from camhealth.monitor.pictures import sample_of_jpeg, unpack_sample
 from camhealth.monitor.stalls import StallWatch
 from camhealth.monitor.store import Batch, MonitorStore
@@ -71,10 +72,10 @@ from camhealth.probes.targets import Probers, Watched, watched
 
 log = logging.getLogger(__name__)
 PRUNE_SECONDS = 3600.0
-# Pictures are diagnosed in threads (numpy and OpenCV release the GIL), a few waiting at most.
-# One core stays for the event loop and the probes' decode pool.
-DIAGNOSIS_THREADS = max(1, min(4, (os.cpu_count() or 1) - 1))
-MAX_WAITING = 4 * DIAGNOSIS_THREADS  # pictures waiting for the pool
+# Pictures are diagnosed in worker processes, a few waiting at most. One core stays for the
+# event loop and the probes' decode threads.
+DIAGNOSIS_WORKERS = max(1, min(4, (os.cpu_count() or 1) - 1))
+MAX_WAITING = 4 * DIAGNOSIS_WORKERS  # pictures waiting for the pool
 # Frames probes running, pictures waiting and judged: a safety valve (only the waiting and
 # judged ones hold a decoded picture), high enough for 20,000 cameras' pictures every 2 minutes.
 MAX_PICTURES = 128
@@ -95,7 +96,7 @@ class Pipeline:
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.settings, self.registry, self.store, self.clock = settings, registry, store, clock
-        self._diagnoser = ThreadPoolExecutor(DIAGNOSIS_THREADS, thread_name_prefix="diagnose")
+        self._diagnoser = JudgingPool(DIAGNOSIS_WORKERS)
         self.cameras = Cameras(settings.health, settings.quality, self._diagnoser)
         self.probers = Probers(settings.probes)
         self.looplag = StallWatch()
@@ -292,7 +293,7 @@ class Pipeline:
     def _picture(self, camera_id: str, result: ProbeResult, at: datetime) -> None:
         """Judge the picture now if the pool has room; else let it wait, in place of the
         waiting picture of the camera judged most recently if too many wait."""
-        if len(self._diagnosing) < DIAGNOSIS_THREADS:
+        if len(self._diagnosing) < DIAGNOSIS_WORKERS:
             self._start_judging(camera_id, result, at)
             return
         older = self._waiting_pictures.pop(camera_id, None)

@@ -13,7 +13,8 @@ import pytest
 from camhealth.camera_registry.store import Registry
 from camhealth.config import Settings
 from camhealth.monitor import pipeline as pipeline_module
-from camhealth.monitor.cameras import Judged, Outcome, Watch
+from camhealth.monitor.cameras import Outcome, Watch
+from camhealth.monitor.judging import Judged
 from camhealth.monitor.pipeline import Pipeline
 from camhealth.monitor.stalls import StallWatch
 from camhealth.monitor.store import MonitorStore
@@ -31,7 +32,7 @@ async def test_a_slow_diagnosis_judges_every_camera_in_turn_and_holds_few_pictur
     city: SmallCity,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(pipeline_module, "DIAGNOSIS_THREADS", 1)
+    monkeypatch.setattr(pipeline_module, "DIAGNOSIS_WORKERS", 1)
     monkeypatch.setattr(pipeline_module, "MAX_WAITING", 2)
     monkeypatch.setattr(pipeline_module, "MAX_PICTURES", 4)
     async with Pipeline(settings, registry, store) as pipeline:
