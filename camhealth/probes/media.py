@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
-from camhealth.probes.wire import read_item
+from camhealth.probes.wire import read_message
 
 UDP_QUEUE = 4096  # packets; a keyframe of a 4K stream is a few thousand at most
+DOLLAR, CRLF = ord("$"), b"\r\n"
 
 
 class RtpSource(Protocol):
@@ -29,10 +30,20 @@ class InterleavedSource:
         self._channel = channel
 
     async def next_packet(self) -> bytes:
+        """The next packet of the channel. A frame's ``$``, channel and length are read at
+        once (a 4K keyframe is some 300 frames); other messages (a server's request, a stray
+        reply, blank lines) between frames are read whole and dropped."""
+        reader = self._reader
         while True:  # bounded by the caller's deadline; every read awaits the network
-            item = await read_item(self._reader)
-            if isinstance(item, tuple) and item[0] == self._channel:
-                return item[1]
+            head = await reader.readexactly(4)
+            while head[0] in CRLF:  # blank lines after a message
+                head = head[1:] + await reader.readexactly(1)
+            if head[0] == DOLLAR:
+                packet = await reader.readexactly(head[2] << 8 | head[3])
+                if head[1] == self._channel:
+                    return packet
+            else:
+                await read_message(reader, head)
 
     def close(self) -> None:
         """Nothing to close: the RTSP connection is the client's."""

@@ -71,7 +71,15 @@ async def read_item(reader: asyncio.StreamReader) -> Response | Interleaved | No
         return head[0], await reader.readexactly(int.from_bytes(head[1:3], "big"))
     if first in b"\r\n":
         return None
-    line = first + await read_line(reader)
+    return await read_message(reader, first)
+
+
+async def read_message(reader: asyncio.StreamReader, start: bytes) -> Response | None:
+    """A response, or a request from the server (read whole and dropped: None), of which
+    ``start`` (no line end in it) has been read already."""
+    if b"\n" in start:
+        raise protocol_error("reply is not RTSP")
+    line = start + await read_line(reader)
     is_reply = line.startswith(b"RTSP/")
     if not is_reply and not line.endswith(b" RTSP/1.0"):  # nor a request from the server
         raise protocol_error("reply is not RTSP")
