@@ -84,6 +84,21 @@ def clipped_fraction(v: Views) -> Measure:
     return Measure(float(v.histogram[250:].sum()) / total if total else 0.0, region=whole(v))
 
 
+def channel_clipped_fraction(v: Views) -> Measure:
+    """Share of the picture with any colour channel clipped (>= 250), OSD text left out.
+
+    Overexposure saturates the strongest channel first: green leaves clip their green at a
+    luminance near 200, which the luminance clip never sees.  A bright, colourful healthy view
+    clips a channel here and there too, so this counts at a higher share than white does.
+    """
+    pixels = v.small[::2, ::2]
+    highest = cv2.max(cv2.max(pixels[..., 0], pixels[..., 1]), pixels[..., 2])
+    keep = ~v.osd[::2, ::2]
+    total = int(np.count_nonzero(keep))
+    clipped = int(np.count_nonzero((highest >= 250) & keep))
+    return Measure(clipped / total if total else 0.0, region=whole(v))
+
+
 def edge_sharpness(v: Views, min_edges: float) -> tuple[Measure, float]:
     """Share of edge contrast that a strong re-blur removes (Crete-Roffet), on real edges only.
 

@@ -18,8 +18,10 @@ from camhealth.health import measures as m
 from camhealth.health.measures import Measure, Region
 from camhealth.health.sequence import (
     Sample,
+    exposure_gain,
     picture_change,
     sample_of,
+    stripes_against,
     unchanged_share,
     view_match,
 )
@@ -99,7 +101,10 @@ def diagnose(
     # Strong interference adds its own edges and lifts every colour cell towards grey: the
     # picture's sharpness and colour cannot be judged under it.
     striped = "explained by strong stripes"
-    clear = peak.value < STRONG_STRIPES * t.stripes_peak
+    stripes = _stripes(peak, sample, reference, t)
+    clear = peak.value < STRONG_STRIPES * t.stripes_peak and not (
+        stripes.detected and stripes.score >= STRONG_STRIPES
+    )
     checks = [
         _judge(
             ImageFault.blank, "uniform_fraction", m.uniform_fraction(v), t.blank_uniform_fraction
@@ -107,12 +112,12 @@ def diagnose(
         _judge(
             ImageFault.too_dark, "bright_level", m.bright_level(v), t.dark_bright_level, below=True
         ),
-        _too_bright(v, t),
+        _too_bright(v, sample, reference, t),
         _unless(_blur(v, t), clear, striped),
         _occlusion(v, sample, None if scene.detected else reference, t),
         _unless(_color_cast(v, sample, None if scene.detected else reference, t), clear, striped),
         _judge(ImageFault.noise, "noise_sigma", m.noise_sigma(v), t.noise_sigma),
-        _stripes(peak, reference, t),
+        stripes,
         _frozen(sample, previous, t),
         scene,
     ]
@@ -154,12 +159,29 @@ def _unless(check: FaultCheck, condition: bool, note: str) -> FaultCheck:
     return check if condition or not check.detected else replace(check, detected=False, note=note)
 
 
-def _too_bright(v: Views, t: QualityThresholds) -> FaultCheck:
-    check = _judge(
-        ImageFault.too_bright, "clipped_fraction", m.clipped_fraction(v), t.bright_clipped_fraction
-    )
+def _too_bright(
+    v: Views, sample: Sample, reference: Sample | None, t: QualityThresholds
+) -> FaultCheck:
+    fault = ImageFault.too_bright
+    check = _judge(fault, "clipped_fraction", m.clipped_fraction(v), t.bright_clipped_fraction)
+    channels = m.channel_clipped_fraction(v)
+    candidates = [
+        check,
+        _judge(fault, "channel_clipped_fraction", channels, t.bright_channel_clipped_fraction),
+    ]
+    if reference is not None:
+        # A scene without highlights (a grey surface) overexposed clips nothing: its levels
+        # were multiplied, where snow and fog lift them towards white.
+        gain = exposure_gain(sample, reference)
+        if gain.known:
+            measure = replace(gain, region=m.whole(v))
+            candidates.append(_judge(fault, "exposure_gain", measure, t.bright_exposure_gain))
+    check = next((c for c in candidates if c.detected), check)
     median = m.median_level(v).value
-    return _unless(check, median >= t.bright_min_median, f"median level {median:.0f} is not bright")
+    # A bright sky over a dark street clips the sky only; a picture with a channel clipped over
+    # more than half of it is overexposed, however dark its other colours (a brown table).
+    bright = median >= t.bright_min_median or channels.value >= 0.5
+    return _unless(check, bright, f"median level {median:.0f} is not bright")
 
 
 def _blur(v: Views, t: QualityThresholds) -> FaultCheck:
@@ -261,11 +283,14 @@ def _lost_detail(now: Sample, reference: Sample) -> Mask:
 
 def _darkened(now: Sample, reference: Sample, detail: F32) -> Mask:
     """Cells that turned dark and flat while the rest kept its light: an object over a part of
-    the view that had no texture to lose (sky, a road, a wall)."""
+    the view that had no texture to lose (sky, a road, a wall, the grey fine-grained surface of
+    the moon).  Under 0.6 of the typical change: a navy or slate occluder over a mid-grey
+    surface is only that much darker (0.55-0.6); fog's airlight and a dark street's unlit
+    parts first come within this at 0.7 on the evaluation sets."""
     light = now.level / np.maximum(reference.level, 1.0)
     typical = float(np.median(light))
     return np.asarray(
-        (reference.level >= 40) & (light < 0.45 * typical) & (detail < 1.0), dtype=bool
+        (reference.level >= 40) & (light < 0.6 * typical) & (detail < 1.0), dtype=bool
     )
 
 
@@ -288,12 +313,23 @@ def _dark_featureless(now: Sample) -> Mask:
     return _largest_patch(np.asarray(flat & dark, dtype=bool))
 
 
-def _stripes(peak: m.Peak, reference: Sample | None, t: QualityThresholds) -> FaultCheck:
+def _stripes(
+    peak: m.Peak, sample: Sample, reference: Sample | None, t: QualityThresholds
+) -> FaultCheck:
     check = _judge(ImageFault.stripes, "stripe_peak", Measure(peak.value), t.stripes_peak)
-    # A pattern the reference picture already had, at the same frequency, is the scene (bricks,
-    # a fence), not interference.
     if reference is None:
         return check
+    gained, own = stripes_against(sample, reference)
+    if gained.known:
+        # Against the reference, what the picture gained since decides: the scene cancels out,
+        # so wide bars that hide among its strong low frequencies stand out, and a scene's own
+        # pattern (bricks) changed by blur, light or an occluder leaves a residue only where
+        # the reference has a peak too.
+        against = _judge(ImageFault.stripes, "stripe_peak_gained", gained, t.stripes_gained_peak)
+        scene = own >= t.stripes_peak * 0.7
+        return _unless(against, not scene, "the reference picture has a pattern there")
+    # A pattern the reference picture already had, at the same frequency, is the scene (bricks,
+    # a fence), not interference.
     known = m.Peak.from_array(reference.stripes)
     scene = peak.same_place(known) and known.value >= t.stripes_peak * 0.7
     return _unless(check, not scene, "the reference picture has the same pattern")
@@ -355,8 +391,9 @@ SUPPRESSES = {
     # An occluder's colour is its own, not the picture's.
     ImageFault.occlusion: {ImageFault.color_cast},
     # A view that is not the reference's cannot tell its own repeating patterns (bricks, a
-    # fence) from interference.
-    ImageFault.scene_change: {ImageFault.stripes},
+    # fence) from interference, nor its own colours from a cast (a hedge is green): the
+    # single-picture fallbacks would judge the new view as if there were no reference.
+    ImageFault.scene_change: {ImageFault.stripes, ImageFault.color_cast},
 }
 
 

@@ -10,6 +10,7 @@ picture's strongest spectral peak (a repeating pattern of the scene itself).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -151,3 +152,78 @@ def view_match(current: Sample, reference: Sample) -> tuple[Measure, float]:
     (dx, dy), response = cv2.phaseCorrelate(_edges(current.thumb), _edges(reference.thumb), window)
     shift = float(np.hypot(dx, dy)) / THUMB_SIZE[0]
     return Measure(float(response)), shift
+
+
+# Neighbours three bins away (past the Hann window's main lobe), as in measures.RING.
+_RING = np.ones((7, 7), np.uint8)
+_RING[1:6, 1:6] = 0
+
+
+@lru_cache(maxsize=1)
+def _thumb_spectrum_constants() -> tuple[F32, Mask]:
+    """The thumbnail's Hann window, and the bins searched: periods under 14% of the width
+    (wider ones are lighting, fog or an occluder's edge) and away from the last bins."""
+    width, height = THUMB_SIZE
+    fy = np.abs(np.arange(height) - height // 2)[:, None]
+    fx = np.arange(width // 2 + 1)[None, :]
+    searched = (np.hypot(fx * height / width, fy) >= 4) & (fx < width // 2 - 1)
+    searched &= fy < height // 2 - 1
+    window = np.asarray(cv2.createHanningWindow(THUMB_SIZE, cv2.CV_32F), np.float32)
+    return window, np.asarray(searched, dtype=bool)
+
+
+def _peakness(picture: F32) -> F32:
+    """Log power of each frequency over its strongest neighbour three bins away."""
+    window, searched = _thumb_spectrum_constants()
+    power = np.abs(np.fft.rfft2(picture * window)) ** 2
+    log_power = np.log(np.fft.fftshift(power, axes=0) + 1e-3).astype(np.float32)
+    neighbours = cv2.dilate(log_power, _RING, borderType=cv2.BORDER_REFLECT)
+    return np.asarray(np.where(searched, log_power - neighbours, 0.0), np.float32)
+
+
+def stripes_against(current: Sample, reference: Sample) -> tuple[Measure, float]:
+    """The strongest isolated spectral peak of what the picture gained since the reference,
+    and the reference's own peak strength at that frequency.
+
+    The reference thumbnail, fitted to the current one by a gain and an offset (other light,
+    fog), is subtracted: the scene cancels out and interference stands alone, even wide bars
+    (5-7% of the width) whose peak in the picture itself hides among the scene's strong low
+    frequencies.  Wider bars than the thumbnail's finest period still show, aliased, as one
+    peak.  A scene's own pattern (bricks) that changed with blur or light leaves a residue at
+    the scene's frequency, where the reference has a peak too: the second number says so.
+    """
+    if (current.width, current.height) != (reference.width, reference.height):
+        return Measure(0.0, known=False), 0.0
+    now = current.thumb.astype(np.float32)
+    before = reference.thumb.astype(np.float32)
+    centred = before - before.mean()
+    spread = float((centred * centred).sum())
+    gain = float((centred * (now - now.mean())).sum()) / spread if spread > 0 else 0.0
+    residual = now - now.mean() - gain * centred
+    peakness = _peakness(residual)
+    row, column = np.unravel_index(int(np.argmax(peakness)), peakness.shape)
+    own = _peakness(centred)[max(row - 1, 0) : row + 2, max(column - 1, 0) : column + 2]
+    return Measure(float(peakness[row, column])), float(own.max())
+
+
+def exposure_gain(current: Sample, reference: Sample) -> Measure:
+    """By how much the cells' brightness was multiplied since the reference picture: the slope
+    of a straight-line fit of the current cell levels on the reference's, over cells neither
+    clipped nor black.
+
+    Overexposure multiplies every level (the shadows too, until they clip); snow and fog lift
+    the picture towards white, which flattens the slope (0.4-0.7 on the evaluation sets), and
+    other daylight multiplies by at most about 1.5.  Unknown when the two pictures do not show
+    the same layout of light and dark (another view), or the reference is too flat to fit.
+    """
+    now, before = current.level.ravel(), reference.level.ravel()
+    fit = (now < 245) & (before < 245) & (before > 20)
+    if int(fit.sum()) < 12:
+        return Measure(0.0, known=False)
+    now, before = now[fit], before[fit]
+    spread = float(before.std())
+    if spread < 2.0 or float(now.std()) < 2.0:
+        return Measure(0.0, known=False)
+    correlation = float(np.corrcoef(now, before)[0, 1])
+    slope = correlation * float(now.std()) / spread
+    return Measure(slope, known=correlation >= 0.7)

@@ -48,6 +48,23 @@ class QualityThresholds(BaseModel):
         description="too_bright also needs the median luminance at least this (a bright sky "
         "above a dark street is not overexposure).",
     )
+    bright_channel_clipped_fraction: float = Field(
+        0.40,
+        gt=0,
+        le=1,
+        description="too_bright also: share of the picture with any colour channel clipped "
+        "(>= 250). Overexposed leaves clip their green long before their luminance; higher than "
+        "bright_clipped_fraction because bright colourful views clip a channel here and there. "
+        "Over half the picture clipped so is too bright whatever bright_min_median says.",
+    )
+    bright_exposure_gain: float = Field(
+        1.6,
+        gt=0,
+        description="too_bright, against the reference picture: the cells' brightness was "
+        "multiplied by at least this (slope of current levels on the reference's), as "
+        "overexposure does to a scene with nothing to clip; snow and fog lift levels towards "
+        "white instead (slope under 1). Also needs bright_min_median.",
+    )
     blur_max_sharpness: float = Field(
         0.50,
         gt=0,
@@ -111,6 +128,14 @@ class QualityThresholds(BaseModel):
         gt=0,
         description="stripes: strength of an isolated periodic peak in the picture's spectrum "
         "(natural log of its power over its neighbours').",
+    )
+    stripes_gained_peak: float = Field(
+        4.0,
+        gt=0,
+        description="stripes, against the reference picture: strength of an isolated periodic "
+        "peak in what the picture gained since the reference (thumbnails, the reference fitted "
+        "by gain and offset; natural log of its power over its neighbours'). The scene cancels "
+        "out, so wide bars stand out; a peak where the reference has one too is the scene.",
     )
     frozen_change: float = Field(
         0.25,
