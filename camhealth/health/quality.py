@@ -388,8 +388,9 @@ SUPPRESSES = {
         ImageFault.frozen,
         ImageFault.scene_change,
     },
-    # An occluder's colour is its own, not the picture's.
-    ImageFault.occlusion: {ImageFault.color_cast},
+    # An occluder's colour is its own, not the picture's; and an object at the lens is out of
+    # focus: its soft outline and the edges it hides lower the sharpness of the whole picture.
+    ImageFault.occlusion: {ImageFault.color_cast, ImageFault.blur},
     # A view that is not the reference's cannot tell its own repeating patterns (bricks, a
     # fence) from interference, nor its own colours from a cast (a hedge is green): the
     # single-picture fallbacks would judge the new view as if there were no reference.
