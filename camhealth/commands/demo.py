@@ -25,7 +25,7 @@ from camhealth.camera_registry.demo_city import build_demo_city
 from camhealth.camera_registry.importing import Row
 from camhealth.camera_registry.records import AreaKind, AreaRecord, CameraRecord, CameraRole
 from camhealth.camera_registry.store import Registry, RegistryError
-from camhealth.commands.context import fail, get_context
+from camhealth.commands.context import fail, get_context, run_async
 from camhealth.config import CredentialsConfig, DatabaseConfig, Settings
 from camhealth.monitor.pipeline import Pipeline
 from camhealth.monitor.service import (
@@ -102,7 +102,7 @@ def demo(
     if duration == 0:
         return
     try:
-        asyncio.run(monitor_demo(settings, duration, console))
+        run_async(monitor_demo(settings, duration, console), settings.monitor.event_loop)
     except (RegistryError, CredentialsError) as exc:
         fail(str(exc))
     except OSError as exc:

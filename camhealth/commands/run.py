@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Annotated
 
@@ -10,7 +9,7 @@ import typer
 
 from camhealth.camera_registry.credentials import CredentialsError
 from camhealth.camera_registry.store import RegistryError
-from camhealth.commands.context import fail, get_context
+from camhealth.commands.context import fail, get_context, run_async
 from camhealth.config import Settings
 from camhealth.health.indicators import Indicator
 from camhealth.monitor.pipeline import Pipeline
@@ -40,7 +39,7 @@ def run(ctx: typer.Context, duration: Duration = None) -> None:
     """
     settings = get_context(ctx).settings
     try:
-        asyncio.run(_run(settings, duration))
+        run_async(_run(settings, duration), settings.monitor.event_loop)
     except (RegistryError, CredentialsError) as exc:
         fail(str(exc))
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from camhealth.commands.context import fail
+from camhealth.commands.context import fail, run_async
 from camhealth.simulator.camera import MAIN_PATH
 from camhealth.simulator.clips import ClipLibrary, default_cache_dir
 from camhealth.simulator.control import ControlServer
@@ -93,7 +93,7 @@ def simulate(
     _write_files(plan, registry_out, areas_out, truth_out)
     library = ClipLibrary(clip_cache or default_cache_dir())
     fleet = Fleet(plan, RtspServer(library))
-    asyncio.run(_run(fleet, _host_port(control, "--control"), warm, duration))
+    run_async(_run(fleet, _host_port(control, "--control"), warm, duration))
 
 
 def _write_files(
