@@ -81,6 +81,28 @@ def proc_peak_mib(pid: int) -> float:
     return 0.0
 
 
+def tree_rss_mib(pid: int) -> float:
+    """The resident set of a process and its descendants (the diagnosis workers), summed
+    now: shared pages count once per process, so this errs high."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            continue  # gone meanwhile
+    tree, total = {pid}, 0.0
+    while grown := {p for p, parent in parents.items() if parent in tree} - tree:
+        tree |= grown
+    for member in tree:
+        try:
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return total
+
+
 def table_bytes(db: Path) -> dict[str, int]:
     """Bytes each table takes with its indexes, after a checkpoint (the WAL is not growth)."""
     with sqlite3.connect(db, timeout=30) as conn:
@@ -172,7 +194,7 @@ def measure_run(env: dict[str, str], duration: float, db: Path, log: Path, fleet
     while process.poll() is None:
         elapsed = time.monotonic() - started
         try:
-            peak = max(peak, proc_peak_mib(process.pid))
+            peak = max(peak, proc_peak_mib(process.pid), tree_rss_mib(process.pid))
         except FileNotFoundError:  # exited between poll and read
             break
         if warm is None and elapsed >= duration * 0.6:
