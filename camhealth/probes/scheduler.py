@@ -24,8 +24,9 @@ Rules (issue 4, item 6):
   not sent: it is ``held`` (an ``auth_failed`` "not tried" result to the ``held`` sink, counted
   as the result ``held``), which is no sample of the camera and leaves its backoff alone. The
   pause doubles per refusal (from the shortest interval, capped at ``max_backoff``, so a fixed
-  password is seen within 5 minutes); when it ends, one probe tries the login again while the
-  others keep waiting. A success clears it; new credentials in the registry start afresh.
+  password is seen within 5 minutes); when it ends, one probe tries the login again (the
+  service's probes are due again at the pause's end, not a backoff later) while the others
+  keep waiting. A success clears it; new credentials in the registry start afresh.
 - ``refresh`` re-reads the watched cameras (the registry) without a restart: new cameras are
   placed at their phase, removed ones dropped, changed ones probed with their new targets.
 - ``stop`` stops dispatching, lets running probes finish for ``grace`` seconds, then cancels.
@@ -323,7 +324,7 @@ class Scheduler:
             if outcome is not None:
                 self._record(camera, kind, slot, *outcome)
             if kind in self._cameras.get(camera.id, _NONE).targets:
-                self._push(self._next_due(due, kind, slot), camera.id, kind)
+                self._push(self._next_due(due, camera, kind, slot), camera.id, kind)
                 self._wakeup.set()
             else:
                 self._slots.pop((camera.id, kind), None)  # removed while it ran
@@ -432,14 +433,23 @@ class Scheduler:
         elif login is not None and login.tester is kind:
             login.tester = None  # no verdict on the login (e.g. a timeout): the next one tries
 
-    def _next_due(self, due: float, kind: ProbeKind, slot: _Slot) -> float:
+    def _next_due(self, due: float, camera: Watched, kind: ProbeKind, slot: _Slot) -> float:
         interval = self._intervals[kind]
         if slot.failures >= 2:
             cap = max(interval, self._max_backoff)
             interval = min(cap, interval * 2 ** min(slot.failures - 1, 16))
         now = asyncio.get_running_loop().time()
         next_due = due + interval * (1 + random.uniform(-JITTER, JITTER))
-        return next_due if next_due > now else now + random.uniform(0, JITTER * interval)
+        next_due = next_due if next_due > now else now + random.uniform(0, JITTER * interval)
+        # A paused login is tried again when its pause ends, not at the backoff's next turn
+        # after that: the two grow alike, and a turn falling just before the pause's end was
+        # held and waited a whole backoff more (a fixed password seen after 10 min, not 5).
+        key = login_key(camera, kind)
+        login = self._logins.get(key) if key is not None else None
+        if login is not None and login.tester is None and login.paused_until > now:
+            retry = login.paused_until + random.uniform(0, JITTER * self._intervals[kind])
+            return min(next_due, retry)
+        return next_due
 
 
 class HostLimits:
