@@ -27,6 +27,8 @@ SCENES = {
     "grass": lambda: skimage.data.grass(),
     "moon": lambda: skimage.data.moon(),
     "foliage": lambda: foliage(),
+    "facade": lambda: facade(),
+    "street": lambda: street(),
 }
 
 
@@ -54,6 +56,165 @@ def foliage(seed: int = 2026) -> Image:
         )
         cv2.line(image, centre, tip, (colour * 0.7).tolist(), 1, cv2.LINE_AA)
     return cv2.GaussianBlur(image, (0, 0), 0.6)
+
+
+def _texture(rng: np.random.Generator, shape: tuple[int, int], sigma: float, size: float) -> Image:
+    """Smooth random grain (plaster, asphalt): noise blurred to a grain of ``size`` pixels."""
+    grain = cv2.GaussianBlur(rng.normal(0, 1, shape).astype(np.float32), (0, 0), size)
+    return grain * (sigma / max(float(grain.std()), 1e-6))
+
+
+def facade(seed: int = 2027) -> Image:
+    """A procedural building facade (RGB): plastered wall, floors of framed windows (glass with
+    reflections, some blinds, some lit), cornices, a shop front with a sign at street level."""
+    rng = np.random.default_rng(seed)
+    height, width = 720, 1080
+    wall = np.array([196, 176, 150], np.float32) * np.linspace(0.85, 1.05, width)[None, :, None]
+    image = wall + _texture(rng, (height, width), 6.0, 1.2)[..., None]
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    floors, columns = 5, 9
+    floor_h = int(height * 0.74 / floors)
+    for floor in range(floors):
+        top = int(height * 0.04) + floor * floor_h
+        cornice = top + floor_h - 10
+        cv2.rectangle(image, (0, cornice), (width, cornice + 6), (222, 210, 190), -1)
+        cv2.line(image, (0, cornice + 7), (width, cornice + 7), (120, 105, 90), 2, cv2.LINE_AA)
+        for column in range(columns):
+            x = int(width * (0.04 + column * 0.107))
+            y, w, h = top + 14, int(width * 0.06), int(floor_h * 0.6)
+            cv2.rectangle(image, (x - 5, y - 5), (x + w + 5, y + h + 5), (236, 232, 224), -1)
+            lit = rng.uniform() < 0.15
+            glass = np.array([230, 190, 120] if lit else [70, 85, 100], np.float32)
+            shade = np.linspace(1.15, 0.8, h)[:, None, None] * glass
+            panel = np.broadcast_to(shade, (h, w, 3)).copy()
+            # A sky reflection: a lighter diagonal band across the pane.
+            yy, xx = np.mgrid[0:h, 0:w]
+            band = np.abs((xx - yy * 0.6) - w * rng.uniform(0.2, 0.8)) < w * 0.12
+            panel[band] = np.minimum(panel[band] * 1.6, 255)
+            if rng.uniform() < 0.3:  # blinds
+                panel[:: max(2, h // 12)] *= 0.6
+                panel[: int(h * rng.uniform(0.3, 0.7))] = np.array([215, 210, 196]) * 0.9
+            image[y : y + h, x : x + w] = np.clip(panel, 0, 255).astype(np.uint8)
+            cv2.line(image, (x + w // 2, y), (x + w // 2, y + h), (236, 232, 224), 3)
+    shop = int(height * 0.8)
+    cv2.rectangle(image, (0, shop), (width, height), (60, 62, 66), -1)
+    cv2.rectangle(
+        image, (int(width * 0.08), shop + 40), (int(width * 0.55), height), (95, 110, 120), -1
+    )
+    cv2.rectangle(
+        image, (int(width * 0.65), shop + 30), (int(width * 0.75), height), (90, 50, 30), -1
+    )
+    cv2.rectangle(
+        image, (int(width * 0.1), shop + 6), (int(width * 0.5), shop + 32), (170, 30, 40), -1
+    )
+    cv2.putText(
+        image,
+        "BAKERY",
+        (int(width * 0.2), shop + 28),
+        cv2.FONT_HERSHEY_DUPLEX,
+        0.9,
+        (250, 240, 220),
+        2,
+        cv2.LINE_AA,
+    )
+    return cv2.GaussianBlur(image, (0, 0), 0.6)
+
+
+def street(seed: int = 2028) -> Image:
+    """A procedural city street in perspective (RGB): sky, buildings with rows of windows on
+    both sides, a road with lane markings, pavements, parked cars, lamp posts and trees."""
+    rng = np.random.default_rng(seed)
+    height, width = 720, 1080
+    vx, vy = width // 2, int(height * 0.4)
+    sky = np.linspace(0, 1, vy)[:, None, None]
+    image = np.zeros((height, width, 3), np.float32)
+    image[:vy] = np.array([120, 160, 210]) * (1 - sky) + np.array([205, 215, 228]) * sky
+    image[vy:] = (150, 150, 148)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+
+    def toward(x: float, y: float, t: float) -> tuple[int, int]:
+        """The point a share t of the way from (x, y) to the vanishing point."""
+        return int(x + (vx - x) * t), int(y + (vy - y) * t)
+
+    for side, colour in ((0, (150, 120, 100)), (width, (190, 180, 160))):
+        near_top, near_bottom = (side, int(-height * 0.3)), (side, int(height * 0.85))
+        far = 0.82
+        building = np.array(
+            [near_top, toward(*near_top, far), toward(*near_bottom, far), near_bottom], np.int32
+        )
+        cv2.fillPoly(image, [building], colour, cv2.LINE_AA)
+        for row in np.linspace(0.05, 0.8, 7):
+            for t in np.linspace(0.04, 0.74, 9):
+                top = toward(side, -height * 0.3 + row * height * 1.15, t)
+                bottom = toward(side, -height * 0.3 + (row + 0.07) * height * 1.15, t)
+                right = toward(side, -height * 0.3 + (row + 0.07) * height * 1.15, t + 0.05)
+                glass = (60, 70, 85) if rng.uniform() > 0.2 else (225, 200, 140)
+                top_right = toward(side, -height * 0.3 + row * height * 1.15, t + 0.05)
+                pane = np.array([top, bottom, right, top_right], np.int32)
+                cv2.fillPoly(image, [pane], glass, cv2.LINE_AA)
+    road = np.array(
+        [(0, height), (int(width * 0.47), vy), (int(width * 0.53), vy), (width, height)]
+    )
+    cv2.fillPoly(image, [road.astype(np.int32)], (85, 85, 88), cv2.LINE_AA)
+    for outer, inner in ((-0.25, 0.06), (1.25, 0.94)):
+        kerb = np.array(
+            [
+                (width * outer, height),
+                toward(width * outer, height, 0.97),
+                toward(width * inner, height, 0.97),
+                (width * inner, height),
+            ]
+        )
+        cv2.fillPoly(image, [kerb.astype(np.int32)], (175, 172, 165), cv2.LINE_AA)
+    for start in np.arange(0.0, 0.95, 0.12):
+        dash = np.array(
+            [
+                toward(vx - 8, height, start),
+                toward(vx + 8, height, start),
+                toward(vx + 8, height, start + 0.06),
+                toward(vx - 8, height, start + 0.06),
+            ]
+        )
+        cv2.fillPoly(image, [dash.astype(np.int32)], (235, 235, 225), cv2.LINE_AA)
+    for t in (0.1, 0.35, 0.55, 0.7):
+        for side in (0.12, 0.88):
+            base = toward(width * side, height * 0.98, t)
+            scale = 1 - t
+            car_w, car_h = int(150 * scale), int(70 * scale)
+            colour = [int(c) for c in rng.integers(20, 230, 3)]
+            x0, y0 = base[0] - car_w // 2, base[1] - car_h
+            cv2.rectangle(image, (x0, y0), (x0 + car_w, base[1]), colour, -1, cv2.LINE_AA)
+            cv2.rectangle(
+                image,
+                (x0 + car_w // 6, y0 - car_h // 3),
+                (x0 + car_w * 5 // 6, y0 + car_h // 4),
+                (40, 48, 60),
+                -1,
+                cv2.LINE_AA,
+            )
+            for wx in (x0 + car_w // 5, x0 + car_w * 4 // 5):
+                cv2.circle(image, (wx, base[1]), max(2, car_h // 4), (20, 20, 20), -1, cv2.LINE_AA)
+    for t in np.linspace(0.0, 0.8, 6):
+        for side in (0.03, 0.97):
+            foot = toward(width * side, height * 1.0, t)
+            head = (foot[0], int(foot[1] - (height * 0.55) * (1 - t)))
+            cv2.line(image, foot, head, (50, 55, 60), max(1, int(6 * (1 - t))), cv2.LINE_AA)
+            cv2.circle(image, head, max(2, int(10 * (1 - t))), (240, 230, 200), -1, cv2.LINE_AA)
+            crown = (foot[0] + int((60 if side < 0.5 else -60) * (1 - t)), head[1] + 40)
+            for _ in range(25):
+                leaf = (
+                    crown[0] + int(rng.normal(0, 30 * (1 - t) + 2)),
+                    crown[1] + int(rng.normal(0, 25 * (1 - t) + 2)),
+                )
+                green = (
+                    int(rng.uniform(30, 80)),
+                    int(rng.uniform(90, 150)),
+                    int(rng.uniform(30, 70)),
+                )
+                cv2.circle(image, leaf, max(1, int(12 * (1 - t))), green, -1, cv2.LINE_AA)
+    grain = _texture(rng, (height, width), 4.0, 0.8)[..., None]
+    image = np.clip(image.astype(np.float32) + grain, 0, 255).astype(np.uint8)
+    return cv2.GaussianBlur(image, (0, 0), 0.7)
 
 
 def load_scene(name: str) -> Image:

@@ -29,6 +29,11 @@ class Style:
     stripe_periods: tuple[float, float]
     any_angle: bool
     defocus_aspect: tuple[float, float]
+    # Added for the third held-out split; the defaults are what the other splits always used.
+    occluder_shape: str = "ellipse"  # or "blob": an irregular outline (a leaf, a bag, tape)
+    defocus_shape: str = "disk"  # or "hexagon": a six-bladed aperture's defocus
+    dark_targets: tuple[float, float, float] = (90.0, 50.0, 28.0)  # brightest parts, by level
+    bright_targets: tuple[float, float, float] = (180.0, 215.0, 240.0)  # median, by level
 
 
 TRAINING = Style(
@@ -67,6 +72,29 @@ SECOND_HELD_OUT = Style(
 )
 
 
+# The third held-out split (run 7), written after the detectors of run 7 were frozen: cast
+# directions, occluder outlines and colours, fine stripes, a hexagonal defocus and exposure
+# levels that no other split uses.
+THIRD_HELD_OUT = Style(
+    casts=(
+        (1.0, 0.8, 1.25),
+        (0.75, 1.1, 1.25),
+        (1.25, 0.9, 0.85),
+        (0.9, 1.25, 0.8),
+        (1.1, 0.8, 1.0),
+    ),
+    occluder_colours=((35, 60, 95), (95, 95, 95), (25, 25, 70), (70, 45, 20)),
+    occluder_from_edge=True,
+    stripe_periods=(0.006, 0.012),
+    any_angle=True,
+    defocus_aspect=(1.0, 1.0),
+    occluder_shape="blob",
+    defocus_shape="hexagon",
+    dark_targets=(85.0, 45.0, 22.0),
+    bright_targets=(185.0, 210.0, 235.0),
+)
+
+
 def _pick(level: str, mild: float, moderate: float, severe: float) -> float:
     return {"mild": mild, "moderate": moderate, "severe": severe}[level]
 
@@ -91,15 +119,17 @@ def _gain_to(image: Image, percentile: float, target: float) -> float:
     return (target / 255.0) ** 2.2 / level
 
 
-def too_dark(image: Image, rng: np.random.Generator, level: str) -> Image:
+def too_dark(image: Image, rng: np.random.Generator, level: str, style: Style = TRAINING) -> Image:
     """Underexposure: the best-lit parts of the picture end up at a dim grey."""
-    target = _pick(level, 90.0, 50.0, 28.0) * rng.uniform(0.9, 1.1)
+    target = _pick(level, *style.dark_targets) * rng.uniform(0.9, 1.1)
     return from_linear(to_linear(image) * _gain_to(image, 98, target))
 
 
-def too_bright(image: Image, rng: np.random.Generator, level: str) -> Image:
+def too_bright(
+    image: Image, rng: np.random.Generator, level: str, style: Style = TRAINING
+) -> Image:
     """Overexposure: the picture's middle tones end up near white, highlights clipped."""
-    target = _pick(level, 180.0, 215.0, 240.0) * rng.uniform(0.97, 1.03)
+    target = _pick(level, *style.bright_targets) * rng.uniform(0.97, 1.03)
     return from_linear(to_linear(image) * _gain_to(image, 50, target))
 
 
@@ -109,7 +139,18 @@ def blur(image: Image, rng: np.random.Generator, level: str, style: Style = TRAI
     size = 2 * int(np.ceil(radius)) + 1
     kernel = np.zeros((size, size), np.float32)
     centre = (size // 2, size // 2)
-    if style.defocus_aspect == (1.0, 1.0):
+    if style.defocus_shape == "hexagon":
+        # A six-bladed aperture: the out-of-focus spot is a hexagon, at any rotation.
+        turn = float(rng.uniform(0, np.pi / 3))
+        corners = [
+            (
+                centre[0] + radius * np.cos(turn + k * np.pi / 3),
+                centre[1] + radius * np.sin(turn + k * np.pi / 3),
+            )
+            for k in range(6)
+        ]
+        cv2.fillPoly(kernel, [np.round(np.array(corners)).astype(np.int32)], 1.0, cv2.LINE_AA)
+    elif style.defocus_aspect == (1.0, 1.0):
         cv2.circle(kernel, centre, max(1, round(radius)), 1.0, -1, cv2.LINE_AA)
     else:
         minor = max(1, round(radius * rng.uniform(*style.defocus_aspect)))
@@ -134,7 +175,16 @@ def occlusion(image: Image, rng: np.random.Generator, level: str, style: Style =
     inside = 0.5 if style.occluder_from_edge else 0.25
     radius = np.sqrt(area * width * height / inside / np.pi)
     axes = (int(radius * rng.uniform(1.0, 1.4)), int(radius / rng.uniform(1.0, 1.4)))
-    cv2.ellipse(mask, (cx, cy), axes, float(rng.uniform(0, 90)), 0, 360, 1.0, -1)
+    if style.occluder_shape == "blob":
+        # An irregular outline: the radius wanders smoothly around the centre.
+        angles = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+        wobble = np.convolve(rng.uniform(0.75, 1.25, 24), np.ones(3) / 3, mode="same")
+        outline = np.stack(
+            [cx + radius * wobble * np.cos(angles), cy + radius * wobble * np.sin(angles)], axis=1
+        )
+        cv2.fillPoly(mask, [np.round(outline).astype(np.int32)], 1.0)
+    else:
+        cv2.ellipse(mask, (cx, cy), axes, float(rng.uniform(0, 90)), 0, 360, 1.0, -1)
     soft = int(width * 0.03) * 2 + 1
     mask = cv2.GaussianBlur(mask, (soft, soft), 0)[..., None]
     colour = np.array(style.occluder_colours[rng.integers(0, len(style.occluder_colours))])
