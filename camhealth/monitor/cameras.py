@@ -9,6 +9,11 @@ evidence picture of the events, and a new reference view when one was taken.
 The frames probe plays the sub-stream when there is one (a 640x360 keyframe costs a fraction of
 a 1080p one), so whether a camera is HD is judged on its main stream's size, as the RTSP probe
 read it from the parameter sets: every ``rtsp`` probe decides it, with no picture at all.
+
+Samples are not kept here: the pipeline reads a camera's two (packed, as the store keeps them)
+at each of its pictures, once every frames interval. In memory they would take 66 kB a camera,
+1.3 GB at 20,000; what stays per camera is its state, its main stream's size, whether it has a
+reference view and, until it has one, a count of clean pictures.
 """
 
 from __future__ import annotations
@@ -22,11 +27,10 @@ from datetime import datetime
 from camhealth.config import HealthConfig
 from camhealth.health.events import Event
 from camhealth.health.quality import FaultCheck, FrameDiagnosis
-from camhealth.health.sequence import Sample
 from camhealth.health.state import CameraState, Observation, StreamSize, step
 from camhealth.health.thresholds import QualityConfig
 from camhealth.monitor.judging import Judged, judge
-from camhealth.monitor.pictures import diagnosis_json
+from camhealth.monitor.pictures import diagnosis_json, packed_sample_of_jpeg
 from camhealth.monitor.store import StoredPicture
 from camhealth.probes.results import FrameSample, ProbeKind, ProbeResult
 
@@ -62,25 +66,24 @@ class Watch:
 
 
 class Cameras:
-    """States, last samples, reference views and main-stream sizes of every watched camera."""
+    """States and main-stream sizes of every watched camera, and which have a reference view."""
 
     def __init__(
         self, health: HealthConfig, quality: QualityConfig, diagnoser: Executor | None = None
     ) -> None:
         self.health, self.quality = health, quality
         self.states: dict[str, CameraState] = {}
-        self.samples: dict[str, Sample] = {}
-        self.references: dict[str, Sample | None] = {}  # None: looked up, there is none
+        self.referenced: set[str] = set()  # judged against a reference view at their last picture
         self.main_sizes: dict[str, tuple[int, int]] = {}
         self._clean: dict[str, int] = {}  # clean pictures in a row, before a reference is taken
         self._diagnoser = diagnoser
 
-    def restore(self, states: Mapping[str, CameraState], samples: Mapping[str, Sample]) -> None:
+    def restore(self, states: Mapping[str, CameraState]) -> None:
         self.states.update(states)
-        self.samples.update(samples)
 
     def forget(self, camera_id: str) -> None:
-        for table in (self.states, self.samples, self.references, self.main_sizes, self._clean):
+        self.referenced.discard(camera_id)
+        for table in (self.states, self.main_sizes, self._clean):
             table.pop(camera_id, None)
 
     def observe(
@@ -112,20 +115,31 @@ class Cameras:
         self.states[watch.id] = state
         if frame is None or judged is None or diagnosis is None:
             return Outcome(state, events)
-        self.samples[watch.id] = diagnosis.sample
         picture = StoredPicture(watch.id, now, judged.packed, diagnosis_json(diagnosis))
         evidence = (ref, frame.jpeg) if events and ref else None
         reference = self._new_reference(watch, before, state, diagnosis, frame)
         return Outcome(state, events, picture, evidence, reference)
 
-    async def diagnose(self, watch: Watch, frame: FrameSample) -> Judged:
-        """The picture's diagnosis, computed in the diagnosis pool (CPU-bound, off the loop)."""
+    async def diagnose(
+        self, watch: Watch, frame: FrameSample, previous: bytes | None, reference: bytes | None
+    ) -> Judged:
+        """The picture's diagnosis against the camera's last sample and its reference's (both
+        packed; None: none), computed in the diagnosis pool (CPU-bound, off the loop)."""
         thresholds = self.quality.for_camera(watch.id, watch.tags)
-        previous, reference = self.samples.get(watch.id), self.references.get(watch.id)
+        if reference is None:
+            self.referenced.discard(watch.id)
+        else:
+            self.referenced.add(watch.id)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             self._diagnoser, judge, frame, thresholds, previous, reference
         )
+
+    async def packed_reference(self, jpeg: bytes) -> bytes | None:
+        """The packed Sample of a reference JPEG (None: it does not decode), made in the
+        diagnosis pool: decoding and measuring it takes a few ms of CPU."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._diagnoser, packed_sample_of_jpeg, jpeg)
 
     def _sized(self, watch: Watch, diagnosis: FrameDiagnosis) -> Sized:
         size = (diagnosis.width, diagnosis.height)
@@ -151,13 +165,13 @@ class Cameras:
         in a row while it was and stayed intact: a confirmed healthy view, never a first
         impression. (A camera aimed wrong from its first picture still looks clean: only an
         operator can tell, with ``camhealth reference set``.)"""
-        if watch.id not in self.references or self.references[watch.id] is not None:
-            return None  # not looked up yet (the pipeline does that first), or one exists
+        if watch.id in self.referenced:
+            return None
         healthy = before.intact.value is True and after.intact.value is True and not after.faults
         clean = self._clean.get(watch.id, 0) + 1 if healthy and not diagnosis.faults else 0
         if clean < REFERENCE_AFTER:
             self._clean[watch.id] = clean
             return None
         self._clean.pop(watch.id, None)
-        self.references[watch.id] = diagnosis.sample
+        self.referenced.add(watch.id)
         return frame.jpeg

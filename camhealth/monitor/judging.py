@@ -28,7 +28,7 @@ import cv2
 from camhealth.health.quality import FrameDiagnosis, diagnose
 from camhealth.health.sequence import Sample
 from camhealth.health.thresholds import QualityThresholds
-from camhealth.monitor.pictures import pack_sample
+from camhealth.monitor.pictures import pack_sample, unpack_sample
 from camhealth.probes.results import FrameSample
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,26 @@ class Judged:
 
 
 def judge(
+    frame: FrameSample,
+    thresholds: QualityThresholds,
+    previous: bytes | None,
+    reference: bytes | None,
+) -> Judged:
+    """Judge ``frame`` against the camera's previous sample and its reference, both packed as
+    the store keeps them: they are unpacked here, in the pool, not on the event loop."""
+    return _judged(frame, thresholds, _unpacked(previous), _unpacked(reference))
+
+
+def _unpacked(packed: bytes | None) -> Sample | None:
+    """A sample that does not unpack (damaged, or kept by a version whose Sample had other
+    fields) is no sample: the picture is judged without it, and its own sample is kept."""
+    try:
+        return None if packed is None else unpack_sample(packed)
+    except ValueError:
+        return None
+
+
+def _judged(
     frame: FrameSample,
     thresholds: QualityThresholds,
     previous: Sample | None,

@@ -67,6 +67,18 @@ class PictureRow(Base):
     diagnosis: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class ReferenceRow(Base):
+    """Each camera's reference view as the diagnosis uses it: the packed Sample of the registry's
+    reference JPEG taken at ``taken_at`` (empty when that JPEG does not decode). A different
+    ``taken_at`` in the registry means someone set a new one: it is converted again."""
+
+    __tablename__ = "monitor_references"
+
+    camera_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sample: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class EvidenceRow(Base):
     """The picture an event was decided on (``Evidence.snapshot`` is its ``ref``)."""
 

@@ -63,9 +63,8 @@ from camhealth.health.snapshot import (
 )
 from camhealth.monitor.cameras import Cameras, Outcome, Watch
 from camhealth.monitor.judging import Judged, JudgingPool
-from camhealth.monitor.pictures import sample_of_jpeg, unpack_sample
 from camhealth.monitor.stalls import StallWatch
-from camhealth.monitor.store import Batch, MonitorStore
+from camhealth.monitor.store import Batch, MonitorStore, StoredReference
 from camhealth.probes.results import ProbeKind, ProbeResult
 from camhealth.probes.scheduler import Scheduler
 from camhealth.probes.targets import Probers, Watched, watched
@@ -190,10 +189,9 @@ class Pipeline:
     # -- the registry -------------------------------------------------------------------------
 
     async def _restore(self) -> None:
+        """The stored states; the stored samples stay in the store, read at each picture."""
         states = await self.store.states()
-        pictures = await self.store.pictures()
-        samples = {cid: unpack_sample(p.sample) for cid, p in pictures.items()}
-        self.cameras.restore(states, samples)
+        self.cameras.restore(states)
         log.info("restored %d camera states", len(states), extra={"restored": len(states)})
 
     async def _load_registry(self) -> list[Watched]:
@@ -333,13 +331,21 @@ class Pipeline:
         if watch is None or result.frame is None:
             return
         try:
-            if camera_id not in self.cameras.references:
+            # The last sample and the reference's, read now (one query), not kept in memory.
+            kept = await self.store.kept(camera_id, self._batch)
+            reference = kept.reference
+            if kept.outdated:  # an operator's new reference, or the first since an upgrade
                 stored = await self.registry.get_reference(camera_id)
-                self.cameras.references[camera_id] = stored and sample_of_jpeg(stored[0])
-            judged = await self.cameras.diagnose(watch, result.frame)
-            reference = self._decide(camera_id, result, at, judged)
-            if reference is not None:
-                await self.registry.set_reference(camera_id, reference, at)
+                if stored is not None:
+                    reference = await self.cameras.packed_reference(stored[0])
+                    converted = StoredReference(camera_id, stored[1], reference or b"")
+                    self._batch.references[camera_id] = converted
+            judged = await self.cameras.diagnose(watch, result.frame, kept.previous, reference)
+            jpeg = self._decide(camera_id, result, at, judged)
+            if jpeg is not None:
+                await self.registry.set_reference(camera_id, jpeg, at)
+                taken = StoredReference(camera_id, at, judged.packed)
+                self._batch.references[camera_id] = taken
                 log.info("reference view taken", extra={"camera": camera_id})
         except Exception:
             log.exception("diagnosing a picture failed", extra={"camera": camera_id})

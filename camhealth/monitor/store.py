@@ -5,6 +5,11 @@ transaction with executemany statements, so the database sees a few statements e
 seconds however many cameras there are. A state and the events that led to it are always in the
 same transaction: after a crash (even SIGKILL) the stored states and events agree, and what was
 not yet written is observed again and decided again, never half-remembered.
+
+A camera's samples (its last picture's and its reference view's) live here, not in the monitor's
+memory: ``kept`` reads both at each of its pictures, in one query, together with the registry's
+reference date, which tells whether an operator set a new reference since. What is not yet
+written (the pending batch, or the one being written) is newer than the database and wins.
 """
 
 from __future__ import annotations
@@ -15,17 +20,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import Select, and_, bindparam, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.elements import BindParameter
 
 from camhealth.camera_registry.database import open_migrated
-from camhealth.camera_registry.models import Base
+from camhealth.camera_registry.models import Base, CameraReference
 from camhealth.config import MonitorConfig, Settings
 from camhealth.health.events import Event
 from camhealth.health.indicators import Indicator, IndicatorReport
 from camhealth.health.state import CameraState
-from camhealth.monitor.models import EventRow, EvidenceRow, HistoryRow, PictureRow, StateRow
+from camhealth.monitor.models import (
+    EventRow,
+    EvidenceRow,
+    HistoryRow,
+    PictureRow,
+    ReferenceRow,
+    StateRow,
+)
 
 log = logging.getLogger(__name__)
 _CHUNK = 1000  # rows per statement: below every backend's limit on bound parameters
@@ -39,18 +52,54 @@ class StoredPicture:
     diagnosis: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class StoredReference:
+    """A reference view's packed Sample, made from the registry's JPEG of ``taken_at``; empty
+    when that JPEG did not decode (so it is not tried at every picture)."""
+
+    camera_id: str
+    taken_at: datetime
+    sample: bytes
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What the store keeps of a camera for judging its next picture."""
+
+    previous: bytes | None  # the last picture's packed sample
+    converted: StoredReference | None  # the reference's packed sample, as last converted
+    registry_taken_at: datetime | None  # when the registry's reference was taken (None: none)
+
+    @property
+    def reference(self) -> bytes | None:
+        """The reference's packed sample, if it is the registry's current one and decoded."""
+        if self.converted is None or self.converted.taken_at != self.registry_taken_at:
+            return None
+        return self.converted.sample or None
+
+    @property
+    def outdated(self) -> bool:
+        """The registry has a reference the monitor has not converted (new, or replaced)."""
+        converted = None if self.converted is None else self.converted.taken_at
+        return self.registry_taken_at is not None and converted != self.registry_taken_at
+
+
 @dataclass
 class Batch:
-    """What one flush writes. States and pictures are the latest per camera (an upsert)."""
+    """What one flush writes. States, pictures and references are the latest per camera (an
+    upsert). A reference's sample lost with a batch that failed to write is only made again
+    from the registry's JPEG at the camera's next picture."""
 
     states: dict[str, CameraState] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     pictures: dict[str, StoredPicture] = field(default_factory=dict)
+    references: dict[str, StoredReference] = field(default_factory=dict)
     evidence: list[tuple[str, str, datetime, bytes]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.states or self.events or self.pictures or self.evidence or self.history)
+        kept = self.pictures or self.references
+        return bool(self.states or self.events or kept or self.evidence or self.history)
 
     def add_history(self, at: datetime, report: IndicatorReport) -> None:
         for scope in (report.city, *report.districts):
@@ -72,6 +121,7 @@ class MonitorStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._writing: Batch | None = None  # the batch in the transaction now, not yet committed
 
     @classmethod
     async def open(cls, settings: Settings) -> MonitorStore:
@@ -85,13 +135,18 @@ class MonitorStore:
 
     async def write(self, batch: Batch) -> None:
         """Write a batch in one transaction: all of it or (on a crash) none of it."""
-        async with self.engine.begin() as conn:
-            await self._upsert(conn, StateRow, "camera_id", _state_rows(batch.states))
-            await self._upsert(conn, PictureRow, "camera_id", _picture_rows(batch))
-            await _insert(conn, EventRow, [_event_row(e) for e in batch.events])
-            await self._upsert(conn, EvidenceRow, "ref", _evidence_rows(batch))
-            history_key = ("at", "district", "indicator")
-            await self._upsert(conn, HistoryRow, history_key, batch.history)
+        self._writing = batch
+        try:
+            async with self.engine.begin() as conn:
+                await self._upsert(conn, StateRow, "camera_id", _state_rows(batch.states))
+                await self._upsert(conn, PictureRow, "camera_id", _rows(batch.pictures))
+                await self._upsert(conn, ReferenceRow, "camera_id", _rows(batch.references))
+                await _insert(conn, EventRow, [_event_row(e) for e in batch.events])
+                await self._upsert(conn, EvidenceRow, "ref", _evidence_rows(batch))
+                history_key = ("at", "district", "indicator")
+                await self._upsert(conn, HistoryRow, history_key, batch.history)
+        finally:
+            self._writing = None
 
     async def _upsert(
         self,
@@ -113,12 +168,13 @@ class MonitorStore:
             await conn.execute(statement, list(rows[start : start + _CHUNK]))
 
     async def forget(self, camera_ids: Iterable[str]) -> None:
-        """Drop the current state and last picture of cameras no longer in the registry."""
+        """Drop the current state, last picture and reference sample of cameras no longer in
+        the registry."""
         ids = list(camera_ids)
         async with self.engine.begin() as conn:
             for start in range(0, len(ids), _CHUNK):
                 chunk = ids[start : start + _CHUNK]
-                for model in (StateRow, PictureRow):
+                for model in (StateRow, PictureRow, ReferenceRow):
                     await conn.execute(delete(model).where(model.camera_id.in_(chunk)))
 
     async def prune(self, config: MonitorConfig, now: datetime) -> None:
@@ -140,11 +196,22 @@ class MonitorStore:
             rows = await conn.execute(select(StateRow.camera_id, StateRow.state))
             return {row.camera_id: CameraState.from_dict(row.state) for row in rows}
 
-    async def pictures(self) -> dict[str, StoredPicture]:
-        query = select(*PictureRow.__table__.columns)
+    async def kept(self, camera_id: str, pending: Batch) -> Kept:
+        """The camera's last sample, its reference's sample and the registry's reference date,
+        in one query (four lookups by primary key). The batch being written and ``pending``
+        are newer than the database; they are taken before the query, as a batch committed
+        while it runs may be missing from its result."""
+        newer = [batch for batch in (self._writing, pending) if batch is not None]
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings()
-            return {row["camera_id"]: StoredPicture(**row) for row in rows}
+            row = (await conn.execute(_KEPT, {"camera_id": camera_id})).one()
+        previous, converted = row.previous, None
+        if row.converted_at is not None:
+            converted = StoredReference(camera_id, row.converted_at, row.converted)
+        for batch in newer:  # the newest last
+            picture = batch.pictures.get(camera_id)
+            previous = previous if picture is None else picture.sample
+            converted = batch.references.get(camera_id, converted)
+        return Kept(previous, converted, row.registry_taken_at)
 
     async def events(
         self, start: datetime | None = None, end: datetime | None = None, camera: str | None = None
@@ -217,8 +284,26 @@ def _state_rows(states: dict[str, CameraState]) -> list[dict[str, Any]]:
     ]
 
 
-def _picture_rows(batch: Batch) -> list[dict[str, Any]]:
-    return [vars(picture) for picture in batch.pictures.values()]
+def _kept_query() -> Select[Any]:
+    """Built once: building a statement costs about as much as the lookups themselves."""
+    camera_id: BindParameter[str] = bindparam("camera_id")
+
+    def column(of: Any, key: Any) -> Any:
+        return select(of).where(key == camera_id).scalar_subquery()
+
+    return select(
+        column(PictureRow.sample, PictureRow.camera_id).label("previous"),
+        column(ReferenceRow.sample, ReferenceRow.camera_id).label("converted"),
+        column(ReferenceRow.taken_at, ReferenceRow.camera_id).label("converted_at"),
+        column(CameraReference.taken_at, CameraReference.camera_id).label("registry_taken_at"),
+    )
+
+
+_KEPT = _kept_query()
+
+
+def _rows(kept: dict[str, StoredPicture] | dict[str, StoredReference]) -> list[dict[str, Any]]:
+    return [vars(row) for row in kept.values()]
 
 
 def _event_row(event: Event) -> dict[str, Any]:

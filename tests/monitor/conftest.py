@@ -20,6 +20,7 @@ from tests.registry.conftest import postgres_database, run_sync
 __all__ = ["postgres_database"]
 TABLES = (
     "monitor_states, monitor_events, monitor_history, monitor_pictures, monitor_evidence, "
+    "monitor_references, "
     "areas, cameras, camera_credentials, camera_references"
 )
 # Short enough that a test sees a few rounds in seconds.

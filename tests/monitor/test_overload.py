@@ -36,16 +36,18 @@ async def test_a_slow_diagnosis_judges_every_camera_in_turn_and_holds_few_pictur
     monkeypatch.setattr(pipeline_module, "MAX_WAITING", 2)
     monkeypatch.setattr(pipeline_module, "MAX_PICTURES", 4)
     async with Pipeline(settings, registry, store) as pipeline:
-        real, most = pipeline.cameras.diagnose, [0]
+        real, most, done = pipeline.cameras.diagnose, [0], set[str]()
 
-        async def slow(watch: Watch, frame: FrameSample) -> Judged:
+        async def slow(watch: Watch, frame: FrameSample, *kept: bytes | None) -> Judged:
             most[0] = max(most[0], pipeline._pictures)
             await asyncio.sleep(0.3)  # far slower than pictures arrive
-            return await real(watch, frame)
+            judged = await real(watch, frame, *kept)
+            done.add(watch.id)
+            return judged
 
         monkeypatch.setattr(pipeline.cameras, "diagnose", slow)
         playing = [p.camera.id for p in city.plan.cameras if not p.injected]
-        await eventually(lambda: set(playing) <= pipeline.cameras.samples.keys(), 60, "judged")
+        await eventually(lambda: set(playing) <= done, 60, "judged")
         assert pipeline.undiagnosed > 0  # pictures came faster than they were judged
         pipeline.publish()
         facts = pipeline.snapshot.monitor

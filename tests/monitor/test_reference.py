@@ -26,16 +26,33 @@ def picture(seed: int) -> ProbeResult:
 
 async def test_the_reference_is_the_picture_after_enough_clean_ones() -> None:
     cameras, watch = Cameras(HealthConfig(), QualityConfig()), Watch("cam-1")
-    cameras.references[watch.id] = None  # looked up: the registry has none
-    taken, samples = [], []
+    taken: list[bool] = []
+    previous = reference = None  # as the store would give them back: packed
     for n in range(REFERENCE_AFTER + 3):
         result = picture(n)
         assert result.frame is not None
-        judged = await cameras.diagnose(watch, result.frame)
+        judged = await cameras.diagnose(watch, result.frame, previous, reference)
         assert not judged.diagnosis.faults
         outcome = cameras.observe(watch, result, T0 + timedelta(minutes=n), False, judged)
         taken.append(outcome.reference is not None)
-        samples.append(judged.diagnosis.sample)
+        if outcome.reference is not None:
+            reference = judged.packed
+        assert outcome.picture is not None
+        previous = outcome.picture.sample
     # The first picture decides intact; the clean count starts with the second.
     assert taken == [False] * REFERENCE_AFTER + [True, False, False]
-    assert cameras.references[watch.id] is samples[REFERENCE_AFTER]
+    assert cameras.referenced == {watch.id}
+
+
+async def test_a_camera_judged_against_a_reference_gets_none_taken() -> None:
+    """The store gave a reference (the registry has one): no automatic one replaces it."""
+    cameras, watch = Cameras(HealthConfig(), QualityConfig()), Watch("cam-1")
+    first = picture(0)
+    assert first.frame is not None
+    reference = (await cameras.diagnose(watch, first.frame, None, None)).packed
+    for n in range(REFERENCE_AFTER + 2):
+        result = picture(n + 1)
+        assert result.frame is not None
+        judged = await cameras.diagnose(watch, result.frame, None, reference)
+        outcome = cameras.observe(watch, result, T0 + timedelta(minutes=n), False, judged)
+        assert outcome.reference is None

@@ -53,7 +53,9 @@ async def test_a_batch_reads_back_equal(store: MonitorStore) -> None:
     assert await store.evidence([f"c1@{T0.isoformat()}", "nothing"]) == {
         f"c1@{T0.isoformat()}": b"jpeg"
     }
-    sample = unpack_sample((await store.pictures())["c1"].sample)
+    kept = await store.kept("c1", Batch())
+    assert kept.previous is not None
+    sample = unpack_sample(kept.previous)
     assert np.array_equal(sample.blocks, diagnosis.sample.blocks)
     rows = await store.history(T0, T0 + timedelta(hours=1))
     assert {(r["district"], r["indicator"]) for r in rows} == {("", i.value) for i in Indicator}
