@@ -1,7 +1,10 @@
 """What a camera does to a scene: crop to its view, sensor noise, OSD text, compression.
 
 Sources are the real photographs that ship inside scikit-image (no network): each one is a
-"scene" a camera can look at.  Frames come out as BGR uint8 arrays, as a decoder gives them.
+"scene" a camera can look at.  The fourth held-out split adds photographs that ship inside
+scikit-learn's and matplotlib's wheels; those two are installed only for that generator run
+(``uv run --with scikit-learn --with matplotlib``), not as project dependencies.  Frames come
+out as BGR uint8 arrays, as a decoder gives them.
 """
 
 from __future__ import annotations
@@ -29,7 +32,28 @@ SCENES = {
     "foliage": lambda: foliage(),
     "facade": lambda: facade(),
     "street": lambda: street(),
+    "china": lambda: _sklearn_photo("china.jpg"),
+    "flower": lambda: _sklearn_photo("flower.jpg"),
+    "grace_hopper": lambda: _matplotlib_photo("grace_hopper.jpg"),
 }
+
+
+def _sklearn_photo(name: str) -> Image:
+    """One of the two photographs in scikit-learn's wheel (RGB), imported only when asked for."""
+    from sklearn.datasets import load_sample_image
+
+    return np.asarray(load_sample_image(name))
+
+
+def _matplotlib_photo(name: str) -> Image:
+    """A photograph from matplotlib's sample data (RGB), imported only when asked for."""
+    from matplotlib import cbook
+
+    path = cbook.get_sample_data(name, asfileobj=False)
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise SystemExit(f"cannot read {path}")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
 def foliage(seed: int = 2026) -> Image:

@@ -34,6 +34,8 @@ class Style:
     defocus_shape: str = "disk"  # or "hexagon": a six-bladed aperture's defocus
     dark_targets: tuple[float, float, float] = (90.0, 50.0, 28.0)  # brightest parts, by level
     bright_targets: tuple[float, float, float] = (180.0, 215.0, 240.0)  # median, by level
+    # Added for the fourth held-out split.
+    stripe_wave: str = "sine"  # or "square": a clipped sine, the hard-edged bars of hum
 
 
 TRAINING = Style(
@@ -95,6 +97,31 @@ THIRD_HELD_OUT = Style(
 )
 
 
+# The fourth held-out split (run 8), written before any change of run 8 was scored on it:
+# cast directions, occluder colours (light ones too: paper, a bag, a leaf), irregular
+# occluders from a corner, hard-edged bars of medium period at any angle, an octagonal
+# defocus and exposure levels that no other split uses.
+FOURTH_HELD_OUT = Style(
+    casts=(
+        (1.15, 0.95, 0.85),
+        (0.85, 0.95, 1.2),
+        (1.0, 1.2, 1.15),
+        (1.2, 1.0, 1.1),
+        (0.9, 0.85, 1.25),
+    ),
+    occluder_colours=((50, 85, 55), (120, 130, 140), (30, 38, 48), (90, 60, 105)),
+    occluder_from_edge=False,
+    stripe_periods=(0.015, 0.035),
+    any_angle=True,
+    defocus_aspect=(1.0, 1.0),
+    occluder_shape="blob",
+    defocus_shape="octagon",
+    dark_targets=(88.0, 48.0, 25.0),
+    bright_targets=(178.0, 212.0, 238.0),
+    stripe_wave="square",
+)
+
+
 def _pick(level: str, mild: float, moderate: float, severe: float) -> float:
     return {"mild": mild, "moderate": moderate, "severe": severe}[level]
 
@@ -133,21 +160,25 @@ def too_bright(
     return from_linear(to_linear(image) * _gain_to(image, 50, target))
 
 
+BLADES = {"hexagon": 6, "octagon": 8}
+
+
 def blur(image: Image, rng: np.random.Generator, level: str, style: Style = TRAINING) -> Image:
     """Lens defocus: a disk (or tilted-lens ellipse) kernel, radius relative to the width."""
     radius = _pick(level, 0.0025, 0.006, 0.012) * image.shape[1] * rng.uniform(0.9, 1.2)
     size = 2 * int(np.ceil(radius)) + 1
     kernel = np.zeros((size, size), np.float32)
     centre = (size // 2, size // 2)
-    if style.defocus_shape == "hexagon":
-        # A six-bladed aperture: the out-of-focus spot is a hexagon, at any rotation.
-        turn = float(rng.uniform(0, np.pi / 3))
+    if style.defocus_shape in BLADES:
+        # A bladed aperture: the out-of-focus spot is a polygon, at any rotation.
+        blades = BLADES[style.defocus_shape]
+        turn = float(rng.uniform(0, 2 * np.pi / blades))
         corners = [
             (
-                centre[0] + radius * np.cos(turn + k * np.pi / 3),
-                centre[1] + radius * np.sin(turn + k * np.pi / 3),
+                centre[0] + radius * np.cos(turn + k * 2 * np.pi / blades),
+                centre[1] + radius * np.sin(turn + k * 2 * np.pi / blades),
             )
-            for k in range(6)
+            for k in range(blades)
         ]
         cv2.fillPoly(kernel, [np.round(np.array(corners)).astype(np.int32)], 1.0, cv2.LINE_AA)
     elif style.defocus_aspect == (1.0, 1.0):
@@ -218,6 +249,9 @@ def stripes(image: Image, rng: np.random.Generator, level: str, style: Style = T
         angle = rng.uniform(0, np.pi)
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     wave = np.sin((x * np.cos(angle) + y * np.sin(angle)) * 2 * np.pi / period)
+    if style.stripe_wave == "square":
+        # Hard-edged bars (mains hum, a ground loop): the sine driven into clipping.
+        wave = np.tanh(3 * wave) / np.tanh(3)
     return np.clip(image + amplitude * wave[..., None], 0, 255).astype(np.uint8)
 
 
