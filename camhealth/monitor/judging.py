@@ -14,8 +14,12 @@ picture never stops the diagnosis of the others.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -33,6 +37,7 @@ from camhealth.probes.results import FrameSample
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 @dataclass(frozen=True)
@@ -73,10 +78,21 @@ def _judged(
     return Judged(diagnosis, pack_sample(diagnosis.sample))
 
 
-def _worker_started() -> None:
+def _worker_started(monitor: int) -> None:
     # The pool is the parallelism; OpenCV's own threads would only wake the other core for
     # each small call (about 20% more CPU for the same diagnosis).
     cv2.setNumThreads(1)
+    _end_with(monitor)
+
+
+def _end_with(monitor: int) -> None:
+    """Linux: a worker ends when its monitor does, even killed (SIGKILL, the OOM killer), rather
+    than idle on as an orphan holding its memory."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != monitor:  # it died before that took effect
+        os._exit(0)
 
 
 class JudgingPool(Executor):
@@ -93,6 +109,7 @@ class JudgingPool(Executor):
                 self._workers,
                 mp_context=multiprocessing.get_context("spawn"),  # never fork a threaded process
                 initializer=_worker_started,
+                initargs=(os.getpid(),),
             )
         return self._pool
 

@@ -4,7 +4,12 @@ costs only its own picture."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import av
 import cv2
@@ -49,3 +54,32 @@ def test_a_dead_worker_fails_its_own_job_and_the_pool_comes_back() -> None:
         assert pool.submit(abs, -5).result(timeout=60) == 5
     finally:
         pool.shutdown()
+
+
+ORPHAN = """
+import os, sys, time
+from camhealth.monitor.judging import JudgingPool
+pool = JudgingPool(1)
+print(pool.submit(os.getpid).result(timeout=60), flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_worker_ends_when_its_monitor_is_killed() -> None:
+    monitor = subprocess.Popen([sys.executable, "-c", ORPHAN], stdout=subprocess.PIPE, text=True)
+    assert monitor.stdout is not None
+    worker = int(monitor.stdout.readline())
+    os.kill(monitor.pid, signal.SIGKILL)
+    monitor.wait()
+    deadline = time.monotonic() + 20
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has ended; only its parent (init, now) has yet to reap it
