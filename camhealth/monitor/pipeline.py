@@ -35,8 +35,9 @@ transaction and, when something changed, a new Snapshot replaces the old one: at
 took to build (it holds the loop: 5,000 cameras cost ~0.3 s on a loaded box). Probe counters,
 last probe results and lags move without any event, so a Snapshot is also rebuilt once the last
 is ``SNAPSHOT_MAX_AGE`` old: /metrics never serves them older than that.
-At start the stored states and last pictures are restored, so confirmations in progress, faults
-and ``frozen`` comparisons carry across a restart without a burst of false changes.
+At start the stored states are restored, so confirmations in progress and faults carry across a
+restart without a burst of false changes; ``frozen`` compares with the stored last sample, read
+back (with the reference's) when the camera's next picture is judged.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import fields
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -462,10 +464,12 @@ def _has_picture(result: ProbeResult) -> bool:
 
 
 def _merged(older: Batch, newer: Batch) -> Batch:
-    """A batch that failed to write, with what arrived since: states and pictures newest wins."""
-    older.states.update(newer.states)
-    older.events += newer.events
-    older.pictures.update(newer.pictures)
-    older.evidence += newer.evidence
-    older.history += newer.history
+    """A batch that failed to write, with what arrived since: per-camera entries newest wins,
+    lists appended. Every field of Batch, so a new one cannot be dropped on a retry."""
+    for name in (f.name for f in fields(Batch)):
+        kept, arrived = getattr(older, name), getattr(newer, name)
+        if isinstance(kept, dict):
+            kept.update(arrived)
+        else:
+            kept += arrived
     return older

@@ -25,7 +25,7 @@ from camhealth.health.sequence import Sample
 from camhealth.health.thresholds import QualityThresholds
 from camhealth.monitor.judging import judge
 from camhealth.monitor.pictures import MAGIC, pack_sample, unpack_sample
-from camhealth.monitor.pipeline import Pipeline
+from camhealth.monitor.pipeline import Pipeline, _merged
 from camhealth.monitor.store import Batch, MonitorStore, StoredReference
 from camhealth.probes.results import FrameSample, ProbeKind, ProbeResult
 from tests.health.quality_pictures import camera, jpeg, osd, photo
@@ -270,3 +270,19 @@ def test_a_damaged_sample_is_no_sample() -> None:
     judged = judge(frame, QualityThresholds(), packed[:-50], None)
     check = next(c for c in judged.diagnosis.checks if c.fault.value == "frozen")
     assert check.note == "no previous sample"
+
+
+def test_a_batch_that_failed_to_write_keeps_every_kind_of_entry() -> None:
+    """A flush that failed is retried with what arrived since: nothing of either is dropped."""
+    older, newer, sentinels = Batch(), Batch(), {}
+    for field_ in fields(Batch):
+        sentinels[field_.name] = object()
+        target = getattr(newer, field_.name)
+        if isinstance(target, dict):
+            target["cam-1"] = sentinels[field_.name]
+        else:
+            target.append(sentinels[field_.name])
+    merged = _merged(older, newer)
+    for name, sentinel in sentinels.items():
+        kept = getattr(merged, name)
+        assert sentinel in (kept.values() if isinstance(kept, dict) else kept), name
