@@ -9,6 +9,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -58,6 +59,20 @@ async def test_a_restart_makes_no_false_changes(
     assert after == [], [f"{e.camera} {e.kind} {e.fault}" for e in after]
 
 
+def _listenable_port() -> int:
+    """A free port below the kernel's ephemeral range (32768 and up on Linux): the monitor
+    listens on it again after its restart, and a busy box's outgoing connections cannot take
+    it meanwhile (they did, from a range reaching into the ephemeral one)."""
+    while True:
+        port = random.randint(10000, 32000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+
+
 def _run_env(settings: Settings) -> dict[str, str]:
     return {
         **os.environ,
@@ -66,7 +81,7 @@ def _run_env(settings: Settings) -> dict[str, str]:
         "CAMHEALTH_CREDENTIALS__KEY": KEY,
         "CAMHEALTH_LOGGING__FORMAT": "json",
         "CAMHEALTH_LOGGING__LEVEL": "DEBUG",  # every log line is searched for passwords
-        "CAMHEALTH_EXPORTER__PORT": str(random.randint(20000, 40000)),
+        "CAMHEALTH_EXPORTER__PORT": str(_listenable_port()),
     }
 
 
