@@ -1,6 +1,6 @@
 """Benchmarks of the probes against a simulated fleet in another process (see bench/probes.md).
 
-    uv run python bench/probes.py frames [--samples 10] [--sizes 640x360 1920x1080]
+    uv run python bench/probes.py frames [--samples 10] [--sizes 640x360 1920x1080] [--loop asyncio]
     uv run python bench/probes.py reachability --cameras 1000 5000 20000 [--seconds 70]
     uv run python bench/probes.py memory --cameras 20000
 
@@ -38,6 +38,7 @@ import av
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from camhealth.camera_registry.records import CameraRecord
+from camhealth.commands.context import run_async
 from camhealth.config import ProbesConfig
 from camhealth.probes.depacketize import CODECS
 from camhealth.probes.frames import (
@@ -217,8 +218,8 @@ def parts_row(codec: str, size: str, m: dict[str, float]) -> str:
     )
 
 
-async def frames(samples: int, sizes: list[str]) -> None:
-    print(f"machine: {machine()}\n")
+async def frames(samples: int, sizes: list[str], loop: str) -> None:
+    print(f"machine: {machine()}; event loop: {loop}\n")
     parts: list[str] = []
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -475,10 +476,16 @@ def main() -> None:
     parser.add_argument("--cameras", type=int, nargs="+", default=[1000])
     parser.add_argument("--seconds", type=float, default=70.0)
     parser.add_argument("--sizes", nargs="+", choices=SIZES, default=SIZES, help="frames only")
+    parser.add_argument(
+        "--loop",
+        choices=["uvloop", "asyncio"],
+        default="uvloop",
+        help="frames only: the event loop (uvloop, as the monitor runs by default)",
+    )
     args = parser.parse_args()
     run: Callable[[], object]
     if args.what == "frames":
-        run = lambda: frames(args.samples, args.sizes)  # noqa: E731
+        return run_async(frames(args.samples, args.sizes, args.loop), args.loop)
     elif args.what == "memory":
         run = lambda: memory(args.cameras[0])  # noqa: E731
     elif len(args.cameras) > 1:
