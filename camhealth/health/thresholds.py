@@ -86,11 +86,12 @@ class QualityThresholds(BaseModel):
         description="blur is judged only when at least this share of the picture is strong edges.",
     )
     occlusion_area: float = Field(
-        0.12,
+        0.10,
         gt=0,
         le=1,
         description="occlusion: share of the picture covered by a featureless, unnatural region "
-        "(against the reference picture when there is one).",
+        "(against the reference picture when there is one). Healthy views against their "
+        "reference (fog over fine texture) reach 0.07.",
     )
     occlusion_area_no_reference: float = Field(
         0.25,
@@ -136,6 +137,15 @@ class QualityThresholds(BaseModel):
         "peak in what the picture gained since the reference (thumbnails, the reference fitted "
         "by gain and offset; natural log of its power over its neighbours'). The scene cancels "
         "out, so wide bars stand out; a peak where the reference has one too is the scene.",
+    )
+    stripes_own_peak_with_reference: float = Field(
+        5.2,
+        gt=0,
+        description="stripes, against the reference picture: the picture's own spectral peak "
+        "(as stripes_peak) also counts from this strength, where the reference has no peak of "
+        "its own. Fine stripes (under about 2% of the width) are lost in the thumbnails that "
+        "stripes_gained_peak compares; a scene's pattern changed by blur, light or an occluder "
+        "moves its peak to where the reference's strongest is not, up to about 4.3.",
     )
     frozen_change: float = Field(
         0.25,
