@@ -13,6 +13,7 @@ import typer
 
 from camhealth.config import ConfigError, Settings, load_settings
 from camhealth.logs import setup_logging
+from camhealth.monitor.memory import limit_arenas
 
 T = TypeVar("T")
 
@@ -48,6 +49,7 @@ def run_async(main: Coroutine[Any, Any, T], loop: Literal["uvloop", "asyncio"] =
     uvloop does the sockets, transports and timers in C (libuv): the monitor's probes, each a
     fresh TCP connection or two, cost about 30% less CPU on it than on asyncio's own loop.
     """
+    limit_arenas()  # before the loop's and pools' threads exist: they share two arenas
     with asyncio.Runner(loop_factory=_loop_factory(loop)) as runner:
         return runner.run(main)
 

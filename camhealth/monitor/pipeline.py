@@ -63,6 +63,7 @@ from camhealth.health.snapshot import (
     build_snapshot,
     without_credentials,
 )
+from camhealth.monitor import memory
 from camhealth.monitor.cameras import Cameras, Outcome, Watch
 from camhealth.monitor.judging import Judged, JudgingPool
 from camhealth.monitor.stalls import StallWatch
@@ -145,7 +146,13 @@ class Pipeline:
         await self._restore()
         watched_cameras = await self._load_registry()
         self.publish()
-        self._spawn(self._tick(), self._consume(), self.looplag.run(), self._refresh_every())
+        self._spawn(
+            self._tick(),
+            self._consume(),
+            self.looplag.run(),
+            self._refresh_every(),
+            self._give_memory_back(),
+        )
         self.scheduler.refresh(watched_cameras)
         self.scheduler.start()
         log.info("monitoring %d cameras", len(self._watches), extra={"cameras": len(self._watches)})
@@ -226,6 +233,13 @@ class Pipeline:
             self._watches[record.id] = Watch(record.id, tuple(record.tags), sub)
         self._changed = True
         return result
+
+    async def _give_memory_back(self) -> None:
+        """Freed memory back to the system every minute (see :mod:`camhealth.monitor.memory`);
+        in a thread: walking the heap takes a few ms, and the C call lets go of the GIL."""
+        while True:
+            await asyncio.sleep(memory.TRIM_SECONDS)
+            await asyncio.to_thread(memory.give_back)
 
     async def _refresh_every(self) -> None:
         while True:
