@@ -32,7 +32,7 @@ async def test_a_slow_diagnosis_judges_every_camera_in_turn_and_holds_few_pictur
     city: SmallCity,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(pipeline_module, "DIAGNOSIS_WORKERS", 1)
+    monkeypatch.setattr(pipeline_module, "JUDGING", 1)
     monkeypatch.setattr(pipeline_module, "MAX_WAITING", 2)
     monkeypatch.setattr(pipeline_module, "MAX_PICTURES", 4)
     async with Pipeline(settings, registry, store) as pipeline:
