@@ -78,7 +78,15 @@ class ProbesConfig(_Section):
     rtsp_interval: float = Field(60.0, gt=0, description="Seconds between RTSP probes.")
     frames_interval: float = Field(300.0, gt=0, description="Seconds between frame samples.")
     platform_interval: float = Field(300.0, gt=0, description="Seconds between platform checks.")
-    concurrency: int = Field(256, gt=0, description="Probes in flight at once, all cameras.")
+    concurrency: int = Field(
+        256, gt=0, description="ONVIF and RTSP probes in flight at once, all cameras."
+    )
+    picture_concurrency: int = Field(
+        64,
+        gt=0,
+        description="Frames probes and platform checks in flight at once, all cameras: a limit "
+        "of their own, so they never queue behind the far more frequent ONVIF and RTSP probes.",
+    )
     per_host: int = Field(2, gt=0, description="Probes in flight at once against one host.")
     platform_concurrency: int = Field(
         32, gt=0, description="Platform checks in flight at once (all go to the platform's host)."

@@ -6,7 +6,10 @@ Rules (issue 4, item 6):
   bunching at start-up, and each later run gets a little jitter (``JITTER`` of the interval).
 - The next run of a (camera, kind) is scheduled only when the previous one finished, so two
   probes of one kind never run on one camera at once.
-- A global semaphore limits probes in flight; a per-host one limits them per host contacted:
+- Global semaphores limit probes in flight: ``concurrency`` for the ONVIF and RTSP probes and
+  ``picture_concurrency`` for the frames probes and platform checks, so that these (one due for
+  every five of the others at the defaults, and each holding a picture place from dispatch) never
+  queue behind a backlog of reachability probes; a per-host one limits them per host contacted:
   the camera's host (an NVR serves many channels; many cameras accept only 1-2 RTSP sessions)
   and, for ``platform`` checks, the platform's host with its own larger limit
   (``platform_concurrency``; a platform check also holds its camera's host slot, for its direct
@@ -86,6 +89,7 @@ Ready = Callable[[ProbeKind], bool]
 Stalled = Callable[[float], float]  # seconds the event loop stalled since this loop time
 LATE = "late"  # the result label of a late probe: the monitor's fault, not a failure code
 HELD = "held"  # the result label of a probe held back by a refused login: not sent
+PICTURE_KINDS = frozenset({ProbeKind.frames, ProbeKind.platform})  # their own global limit
 
 
 def intervals(config: ProbesConfig) -> dict[ProbeKind, float]:
@@ -201,7 +205,11 @@ class Scheduler:
         self._parked: defaultdict[ProbeKind, deque[tuple[float, str]]] = defaultdict(deque)
         self._counter = 0
         self._wakeup = asyncio.Event()
-        self._global = asyncio.Semaphore(config.concurrency)
+        reachability = asyncio.Semaphore(config.concurrency)
+        pictures = asyncio.Semaphore(config.picture_concurrency)
+        self._global = {
+            kind: pictures if kind in PICTURE_KINDS else reachability for kind in ProbeKind
+        }
         self._hosts = HostLimits(config.per_host)
         self._platforms = HostLimits(config.platform_concurrency)
         self._logins: dict[LoginKey, _Login] = {}
@@ -338,7 +346,7 @@ class Scheduler:
             return held, HELD
         result: ProbeResult | None = None
         try:
-            async with self._limits(camera, kind), self._global:
+            async with self._limits(camera, kind), self._global[kind]:
                 self.stats.lags.append(max(0.0, asyncio.get_running_loop().time() - due))
                 result, late = await self._probe(camera, kind)
         finally:  # a tester that was cancelled must not hold the login

@@ -251,3 +251,20 @@ async def test_a_crashing_login_tester_does_not_hold_the_camera_back() -> None:
     scheduler = Scheduler(settings, runner, lambda *_: None, max_backoff=0.1)
     await run_for(scheduler, [cam], 1.0)
     assert len(calls) >= 10
+
+
+async def test_frames_never_queue_behind_a_backlog_of_reachability_probes() -> None:
+    """ONVIF/RTSP probes saturating their limit (slow cameras) leave the frames probes their
+    own: a frame sample starts when due, not after the reachability backlog."""
+    runner = Runner(seconds=0.5)
+    reachability = (ProbeKind.onvif, ProbeKind.rtsp)
+    busy = [camera(i, kinds=reachability) for i in range(40)]
+    pictured = [camera(100 + i, kinds=(ProbeKind.frames,)) for i in range(4)]
+    limits = {"onvif_interval": 0.05, "rtsp_interval": 0.05, "frames_interval": 0.3}
+    scheduler = Scheduler(
+        config(**limits, concurrency=4, picture_concurrency=2), runner, lambda *_: None
+    )
+    await run_for(scheduler, busy + pictured, 1.5)
+    frames = [len(runner.starts[(c.id, ProbeKind.frames)]) for c in pictured]
+    assert all(count >= 2 for count in frames)  # each camera's picture taken again and again
+    assert runner.most <= 4 + 2
