@@ -38,6 +38,7 @@ from camhealth.probes.results import FrameSample
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 PR_SET_PDEATHSIG = 1  # prctl(2)
+TRACKER_WARNING = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,15 @@ def _end_with(monitor: int) -> None:
         os._exit(0)
 
 
+def _quiet_tracker() -> None:
+    """After a killed monitor, multiprocessing's resource tracker (started with the pool, writing
+    to the monitor's stderr) frees the pool's semaphores and warns about it in plain text among
+    the JSON log lines. That cleanup is expected: the warning is turned off in the children
+    (``sys.warnoptions`` becomes their ``-W`` flags; this process's filters stay as they are)."""
+    if TRACKER_WARNING not in sys.warnoptions:
+        sys.warnoptions.append(TRACKER_WARNING)
+
+
 class JudgingPool(Executor):
     """``workers`` processes judging pictures; a broken pool is replaced at the next submit."""
 
@@ -105,6 +115,7 @@ class JudgingPool(Executor):
 
     def _current(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            _quiet_tracker()
             self._pool = ProcessPoolExecutor(
                 self._workers,
                 mp_context=multiprocessing.get_context("spawn"),  # never fork a threaded process
