@@ -57,7 +57,10 @@ def judge(
 ) -> Judged:
     """Judge ``frame`` against the camera's previous sample and its reference, both packed as
     the store keeps them: they are unpacked here, in the pool, not on the event loop."""
-    return _judged(frame, thresholds, _unpacked(previous), _unpacked(reference))
+    diagnosis = diagnose(
+        frame.image, thresholds, previous=_unpacked(previous), reference=_unpacked(reference)
+    )
+    return Judged(diagnosis, pack_sample(diagnosis.sample))
 
 
 def _unpacked(packed: bytes | None) -> Sample | None:
@@ -67,16 +70,6 @@ def _unpacked(packed: bytes | None) -> Sample | None:
         return None if packed is None else unpack_sample(packed)
     except ValueError:
         return None
-
-
-def _judged(
-    frame: FrameSample,
-    thresholds: QualityThresholds,
-    previous: Sample | None,
-    reference: Sample | None,
-) -> Judged:
-    diagnosis = diagnose(frame.image, thresholds, previous=previous, reference=reference)
-    return Judged(diagnosis, pack_sample(diagnosis.sample))
 
 
 def _worker_started(monitor: int) -> None:
