@@ -3,7 +3,8 @@
 Sources are the real photographs that ship inside scikit-image (no network): each one is a
 "scene" a camera can look at.  The fourth held-out split adds photographs that ship inside
 scikit-learn's and matplotlib's wheels; those two are installed only for that generator run
-(``uv run --with scikit-learn --with matplotlib``), not as project dependencies.  Frames come
+(``uv run --with scikit-learn --with matplotlib``), not as project dependencies; the fifth
+adds two procedural scenes, an indoor corridor and a car park.  Frames come
 out as BGR uint8 arrays, as a decoder gives them.
 """
 
@@ -35,6 +36,8 @@ SCENES = {
     "china": lambda: _sklearn_photo("china.jpg"),
     "flower": lambda: _sklearn_photo("flower.jpg"),
     "grace_hopper": lambda: _matplotlib_photo("grace_hopper.jpg"),
+    "corridor": lambda: corridor(),
+    "car_park": lambda: car_park(),
 }
 
 
@@ -238,6 +241,86 @@ def street(seed: int = 2028) -> Image:
                 cv2.circle(image, leaf, max(1, int(12 * (1 - t))), green, -1, cv2.LINE_AA)
     grain = _texture(rng, (height, width), 4.0, 0.8)[..., None]
     image = np.clip(image.astype(np.float32) + grain, 0, 255).astype(np.uint8)
+    return cv2.GaussianBlur(image, (0, 0), 0.7)
+
+
+def corridor(seed: int = 2029) -> Image:
+    """A procedural indoor corridor in perspective (RGB): a tiled floor, painted walls with
+    doors and notice boards, a ceiling with a row of lit panels; the view of a hospital, a
+    library or a station concourse camera (large plain surfaces, one repeating floor)."""
+    rng = np.random.default_rng(seed)
+    height, width = 720, 1080
+    vx, vy = int(width * rng.uniform(0.45, 0.55)), int(height * 0.45)
+    image = np.zeros((height, width, 3), np.float32)
+    image[:] = (212, 214, 206)
+    image = np.clip(image + _texture(rng, (height, width), 3.0, 1.5)[..., None], 0, 255)
+    image = image.astype(np.uint8)
+
+    def toward(x: float, y: float, t: float) -> tuple[int, int]:
+        return int(x + (vx - x) * t), int(y + (vy - y) * t)
+
+    far = 0.85
+    ceiling = np.array([(0, 0), (width, 0), toward(width, 0, far), toward(0, 0, far)])
+    floor = np.array(
+        [(0, height), (width, height), toward(width, height, far), toward(0, height, far)]
+    )
+    cv2.fillPoly(image, [ceiling.astype(np.int32)], (236, 236, 232), cv2.LINE_AA)
+    cv2.fillPoly(image, [floor.astype(np.int32)], (150, 140, 122), cv2.LINE_AA)
+    end = np.array([toward(0, 0, far), toward(width, 0, far), toward(width, height, far)])
+    cv2.rectangle(image, tuple(end[0]), tuple(end[2]), (180, 190, 196), -1)
+    # Floor tile joints: lines to the vanishing point and across, closer together far away.
+    joints = np.zeros((height, width), np.uint8)
+    for x in np.linspace(-width, 2 * width, 15):
+        cv2.line(joints, (int(x), height), toward(x, height, far), 255, 2, cv2.LINE_AA)
+    for t in 1 - np.geomspace(1.0, 1 - far, 12):
+        cv2.line(joints, toward(-width, height, t), toward(2 * width, height, t), 255, 2)
+    on_floor = np.zeros_like(joints)
+    cv2.fillPoly(on_floor, [floor.astype(np.int32)], 255)
+    image[cv2.min(joints, on_floor) > 128] = (118, 110, 98)
+    for t in np.linspace(0.05, 0.75, 6):
+        a, b = toward(width * 0.35, 0, t), toward(width * 0.65, 0, t + 0.04)
+        cv2.rectangle(image, a, b, (255, 255, 250), -1, cv2.LINE_AA)
+    for side in (0, width):
+        for t in np.linspace(0.08, 0.7, 4 + int(rng.integers(0, 2))):
+            top, bottom = toward(side, height * 0.22, t), toward(side, height, t)
+            right = toward(side, height, t + 0.1)
+            colour = [int(c) for c in rng.integers(60, 170, 3)]
+            door = np.array([top, bottom, right, toward(side, height * 0.22, t + 0.1)])
+            cv2.fillPoly(image, [door.astype(np.int32)], colour, cv2.LINE_AA)
+            if rng.uniform() < 0.5:
+                board = [toward(side, height * 0.3, t + 0.12), toward(side, height * 0.5, t + 0.16)]
+                cv2.rectangle(image, board[0], board[1], (70, 120, 170), -1, cv2.LINE_AA)
+    return cv2.GaussianBlur(image, (0, 0), 0.7)
+
+
+def car_park(seed: int = 2030) -> Image:
+    """A procedural open car park seen from a mast (RGB): asphalt with painted bays, parked cars
+    of many colours, a kerb with a verge and a few trees (much grey, little fine texture)."""
+    rng = np.random.default_rng(seed)
+    height, width = 720, 1080
+    asphalt = (
+        np.array([96, 98, 102], np.float32) + _texture(rng, (height, width), 5.0, 1.0)[..., None]
+    )
+    image = np.clip(asphalt, 0, 255).astype(np.uint8)
+    cv2.rectangle(image, (0, 0), (width, int(height * 0.12)), (95, 130, 70), -1)
+    cv2.rectangle(image, (0, int(height * 0.12)), (width, int(height * 0.14)), (190, 188, 180), -1)
+    for row_top in (0.2, 0.58):
+        top, bottom = int(height * row_top), int(height * (row_top + 0.3))
+        cv2.line(image, (0, bottom), (width, bottom), (225, 225, 215), 3, cv2.LINE_AA)
+        for x in range(20, width, 90):
+            cv2.line(image, (x, top), (x, bottom), (225, 225, 215), 3, cv2.LINE_AA)
+            if rng.uniform() < 0.75:
+                colour = [int(c) for c in rng.integers(15, 235, 3)]
+                car = (x + 12, top + 14, x + 78, bottom - 10)
+                cv2.rectangle(image, car[:2], car[2:], colour, -1, cv2.LINE_AA)
+                glass = (car[0] + 8, car[1] + 30, car[2] - 8, car[1] + 70)
+                cv2.rectangle(image, glass[:2], glass[2:], (45, 50, 60), -1, cv2.LINE_AA)
+    for _ in range(6):
+        centre = (int(rng.uniform(0, width)), int(rng.uniform(0, height * 0.1)))
+        for _ in range(30):
+            leaf = (centre[0] + int(rng.normal(0, 30)), centre[1] + int(rng.normal(0, 20)))
+            green = (int(rng.uniform(30, 70)), int(rng.uniform(80, 140)), int(rng.uniform(25, 60)))
+            cv2.circle(image, leaf, int(rng.uniform(6, 14)), green, -1, cv2.LINE_AA)
     return cv2.GaussianBlur(image, (0, 0), 0.7)
 
 

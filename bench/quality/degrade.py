@@ -122,6 +122,32 @@ FOURTH_HELD_OUT = Style(
 )
 
 
+# The fifth held-out split (run 9), written before any change of run 9: cast directions no
+# split used, at a strength between the fourth split's (a moderate cast moves the log
+# chromaticity by 7-14 hundredths, inside healthy other light) and the first three's (12-20):
+# 10-16.5 here; occluders of new colours with an irregular outline entering from the middle of
+# a side, fine-to-medium sine stripes at any angle, a pentagonal defocus (five blades) and
+# exposure levels of its own.
+FIFTH_HELD_OUT = Style(
+    casts=(
+        (0.9, 1.0, 1.3),
+        (1.0, 0.9, 1.25),
+        (1.25, 1.15, 0.8),
+        (1.15, 0.8, 1.05),
+        (0.75, 1.15, 1.0),
+    ),
+    occluder_colours=((45, 40, 38), (80, 95, 70), (20, 22, 60), (105, 100, 110)),
+    occluder_from_edge=True,
+    stripe_periods=(0.01, 0.03),
+    any_angle=True,
+    defocus_aspect=(1.0, 1.0),
+    occluder_shape="blob",
+    defocus_shape="pentagon",
+    dark_targets=(92.0, 46.0, 26.0),
+    bright_targets=(182.0, 214.0, 236.0),
+)
+
+
 def _pick(level: str, mild: float, moderate: float, severe: float) -> float:
     return {"mild": mild, "moderate": moderate, "severe": severe}[level]
 
@@ -160,7 +186,7 @@ def too_bright(
     return from_linear(to_linear(image) * _gain_to(image, 50, target))
 
 
-BLADES = {"hexagon": 6, "octagon": 8}
+BLADES = {"pentagon": 5, "hexagon": 6, "octagon": 8}
 
 
 def blur(image: Image, rng: np.random.Generator, level: str, style: Style = TRAINING) -> Image:
