@@ -54,11 +54,11 @@ def _percentile(histogram: npt.NDArray[Any], q: float) -> float:
 
 def uniform_fraction(v: Views) -> Measure:
     """Share of the picture within 8 grey levels of its median colour (blank screens)."""
-    keep = (~v.osd[::2, ::2]).view(np.uint8)
+    keep = (~v.quarter_osd).view(np.uint8)
     count = cv2.countNonZero(keep)
     if count == 0:
         return Measure(1.0, region=whole(v))
-    pixels = np.ascontiguousarray(v.small[::2, ::2])
+    pixels = v.quarter
     median = [
         _percentile(cv2.calcHist([pixels], [c], keep, [256], [0, 256]).ravel(), 50)
         for c in range(3)
@@ -91,9 +91,9 @@ def channel_clipped_fraction(v: Views) -> Measure:
     luminance near 200, which the luminance clip never sees.  A bright, colourful healthy view
     clips a channel here and there too, so this counts at a higher share than white does.
     """
-    pixels = v.small[::2, ::2]
-    highest = cv2.max(cv2.max(pixels[..., 0], pixels[..., 1]), pixels[..., 2])
-    keep = ~v.osd[::2, ::2]
+    blue, green, red = cv2.split(v.quarter)
+    highest = cv2.max(cv2.max(blue, green), red)
+    keep = ~v.quarter_osd
     total = int(np.count_nonzero(keep))
     clipped = int(np.count_nonzero((highest >= 250) & keep))
     return Measure(clipped / total if total else 0.0, region=whole(v))
@@ -112,19 +112,22 @@ def edge_sharpness(v: Views, min_edges: float) -> tuple[Measure, float]:
     low, high = _percentile(v.histogram, 1), _percentile(v.histogram, 99)
     grey = (v.grey.astype(np.float32) - low) * (255.0 / max(high - low, 32.0))
     blurred = cv2.blur(grey, (9, 9))
-    keep = cv2.dilate(v.osd.astype(np.uint8), np.ones((9, 9), np.uint8)) == 0
+    keep = cv2.dilate(v.osd.view(np.uint8), np.ones((9, 9), np.uint8)) == 0
     lost = total = 0.0
     edges = 0
-    for axis in (0, 1):
-        gradient = np.abs(np.diff(grey, axis=axis))
-        reblurred = np.abs(np.diff(blurred, axis=axis))
-        edge = (reblurred >= 2.0) & (keep[1:, :] if axis == 0 else keep[:, 1:])
-        mask = edge.view(np.uint8)
+    # OpenCV's absdiff and threshold: one pass each, where numpy's diff, abs and maximum made
+    # two temporary arrays apiece.
+    for ahead, behind, kept in (
+        (np.s_[1:, :], np.s_[:-1, :], keep[1:, :]),
+        (np.s_[:, 1:], np.s_[:, :-1], keep[:, 1:]),
+    ):
+        gradient = cv2.absdiff(grey[ahead], grey[behind])
+        reblurred = cv2.absdiff(blurred[ahead], blurred[behind])
+        mask = ((reblurred >= 2.0) & kept).view(np.uint8)
         edges += cv2.countNonZero(mask)
         total += cv2.sumElems(cv2.multiply(gradient, mask, dtype=cv2.CV_32F))[0]
-        lost += cv2.sumElems(
-            cv2.multiply(np.maximum(gradient - reblurred, 0.0), mask, dtype=cv2.CV_32F)
-        )[0]
+        excess = cv2.threshold(cv2.subtract(gradient, reblurred), 0.0, 0.0, cv2.THRESH_TOZERO)[1]
+        lost += cv2.sumElems(cv2.multiply(excess, mask, dtype=cv2.CV_32F))[0]
     share = edges / (2.0 * grey.size)
     if share < min_edges or total <= 0:
         return Measure(1.0, known=False, region=whole(v)), share
@@ -164,7 +167,7 @@ def chroma_shift(v: Views) -> tuple[Measure, float]:
     a colourful scene has a wide spread, and a monochrome one has neither offset nor spread.
     """
     lightness = v.lab[..., 0]
-    keep = ((lightness > 25) & (lightness < 245) & ~v.osd[::2, ::2]).view(np.uint8)
+    keep = ((lightness > 25) & (lightness < 245) & ~v.quarter_osd).view(np.uint8)
     if cv2.countNonZero(keep) < 100:
         return Measure(0.0, known=False, region=whole(v)), 0.0
     mean, std = cv2.meanStdDev(np.ascontiguousarray(v.lab[..., 1:]), mask=keep)
@@ -179,23 +182,26 @@ def chroma_shift(v: Views) -> tuple[Measure, float]:
 LOG_LEVEL = np.log(np.maximum(np.arange(256), 20)).astype(np.float32)
 
 
-def cell_chroma(small: U8, grey: U8) -> F32:
+def cell_chroma(pixels: U8, grey: U8) -> F32:
     """Mean log-chromaticity (log B/G, log R/G) of each grid cell; NaN where too dark or clipped.
+    ``pixels`` and ``grey`` are a picture's colour and grey copies (the diagnosis passes its
+    quarter-size ones).
 
     A white-balance error multiplies a channel by a gain, which in log-chromaticity moves every
     colour by the same offset, whatever its hue, saturation or brightness (the camera's gamma
     only scales the gain's logarithm); in CIE Lab the same error moves saturated colours less
     than greys, so a cast on a colourful view looked smaller than on a grey one.
     """
-    pixels = np.ascontiguousarray(small[::2, ::2])
     blue, green, red = cv2.split(pixels)
     highest = cv2.max(cv2.max(blue, green), red)
-    usable = ((highest < 245) & (grey[::2, ::2] > 40)).astype(np.float32)
+    usable = ((highest < 245) & (grey > 40)).astype(np.float32)
     log_blue, log_green, log_red = cv2.split(cv2.LUT(pixels, LOG_LEVEL))
-    ratios = cv2.merge([log_blue - log_green, log_red - log_green])
+    ratios = cv2.merge(
+        [cv2.multiply(log_blue - log_green, usable), cv2.multiply(log_red - log_green, usable)]
+    )
     size = (GRID_COLUMNS, GRID_ROWS)
     share = cv2.resize(usable, size, interpolation=cv2.INTER_AREA)
-    sums = cv2.resize(ratios * usable[..., None], size, interpolation=cv2.INTER_AREA)
+    sums = cv2.resize(ratios, size, interpolation=cv2.INTER_AREA)
     chroma = sums / np.maximum(share, 1e-6)[..., None]
     chroma[share < 0.5] = np.nan
     return np.asarray(chroma, np.float32)
@@ -261,24 +267,34 @@ def noise_sigma(v: Views) -> Measure:
     grey = v.detail
     # The 3x3 kernel [[1, -2, 1], [-2, 4, -2], [1, -2, 1]], applied as its two 1-D factors.
     factor = np.array([1, -2, 1], np.float32)
-    response = cv2.convertScaleAbs(cv2.sepFilter2D(grey, cv2.CV_16S, factor, factor))
-    response = response.astype(np.float32)
+    response = np.asarray(
+        cv2.convertScaleAbs(cv2.sepFilter2D(grey, cv2.CV_16S, factor, factor)), np.uint8
+    )
     rows, columns = grey.shape[0] // 16, grey.shape[1] // 16
     if rows == 0 or columns == 0:
         return Measure(0.0, known=False)
     size = (columns, rows)
-    sigma = cv2.resize(response[: rows * 16, : columns * 16], size, interpolation=cv2.INTER_AREA)
+    sigma = _block_means(response, rows, columns)
     level = cv2.resize(grey[: rows * 16, : columns * 16], size, interpolation=cv2.INTER_AREA)
-    osd = cv2.resize(v.osd.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
+    osd = cv2.resize(v.osd.view(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
     # A block with clipped white pixels has the clip's edges (overexposed grass blades), not
     # noise; noise is clipped away in black and white areas, so they say nothing about it.
-    white = (grey >= 250)[: rows * 16, : columns * 16].astype(np.float32)
+    # (One white pixel of 256 averages to 255/256 of a level, which rounds to 1, not 0.)
+    white = cv2.threshold(grey[: rows * 16, : columns * 16], 249, 255, cv2.THRESH_BINARY)[1]
     clipped = cv2.resize(white, size, interpolation=cv2.INTER_AREA)
     usable = (level > 24) & (level < 232) & (clipped == 0) & ~osd
     if usable.sum() < 8:
         return Measure(0.0, known=False)
     scale = float(np.sqrt(np.pi / 2) / 6)
     return Measure(float(np.percentile(sigma[usable], 20)) * scale, region=None)
+
+
+def _block_means(picture: U8, rows: int, columns: int) -> F32:
+    """Mean of each 16x16 block, exactly, from the summed-area table (a float copy of the
+    picture for an area resize cost twice as much)."""
+    table = cv2.integral(picture)[: rows * 16 + 1 : 16, : columns * 16 + 1 : 16]
+    sums = table[1:, 1:] - table[:-1, 1:] - table[1:, :-1] + table[:-1, :-1]
+    return np.asarray(sums / 256.0, np.float32)
 
 
 @dataclass(frozen=True)
@@ -324,11 +340,12 @@ def _spectral_peak(grey: U8, scale: int) -> Peak:
     side = min(256, grey.shape[0], grey.shape[1]) // 2 * 2
     y = (grey.shape[0] - side) // 2
     window, searched = _spectrum_constants(side)
-    power = np.zeros((side, side // 2 + 1), np.float32)
+    squares = np.zeros((side, side), np.float32)
     for x in sorted({0, (grey.shape[1] - side) // 2, grey.shape[1] - side}):
         crop = grey[y : y + side, x : x + side].astype(np.float32)
         crop = (crop - cv2.blur(crop, (15, 15))) * window
-        power += _half_power(np.asarray(cv2.dft(crop), np.float32))
+        cv2.accumulateSquare(cv2.dft(crop), squares)
+    power = _half_power(squares)
     log_power = cv2.log(np.fft.fftshift(power, axes=0) + 1e-3)
     neighbours = cv2.dilate(log_power, RING, borderType=cv2.BORDER_REFLECT)
     peakness = np.where(searched, log_power - neighbours, 0.0)
@@ -341,22 +358,23 @@ def _spectral_peak(grey: U8, scale: int) -> Peak:
     return Peak(value, scale, int(row), int(column))
 
 
-def _half_power(ccs: F32) -> F32:
-    """Power spectrum, columns 0 to n/2, of a real square picture's packed (CCS) DFT.
+def _half_power(squares: F32) -> F32:
+    """Power spectrum, columns 0 to n/2, from the squared entries of a real square picture's
+    packed (CCS) DFT, or their sum over several pictures (the power of each is a sum of them).
 
     The packed transform costs a quarter of the complex one.  Its columns 1 to n-2 hold the
     real and imaginary parts of frequency columns 1 to n/2-1; columns 0 and n-1 hold columns
     0 and n/2 packed the same way along the rows, whose negative frequencies mirror the
     positive ones.
     """
-    n = ccs.shape[0]
+    n = squares.shape[0]
     power = np.empty((n, n // 2 + 1), np.float32)
-    power[:, 1 : n // 2] = ccs[:, 1 : n - 1 : 2] ** 2 + ccs[:, 2 : n - 1 : 2] ** 2
-    for out, packed in ((0, ccs[:, 0]), (n // 2, ccs[:, n - 1])):
-        half = packed[1 : n - 1 : 2] ** 2 + packed[2 : n - 1 : 2] ** 2
-        power[0, out] = packed[0] ** 2
+    power[:, 1 : n // 2] = squares[:, 1 : n - 1 : 2] + squares[:, 2 : n - 1 : 2]
+    for out, packed in ((0, squares[:, 0]), (n // 2, squares[:, n - 1])):
+        half = packed[1 : n - 1 : 2] + packed[2 : n - 1 : 2]
+        power[0, out] = packed[0]
         power[1 : n // 2, out] = half
-        power[n // 2, out] = packed[n - 1] ** 2
+        power[n // 2, out] = packed[n - 1]
         power[n // 2 + 1 :, out] = half[::-1]
     return power
 

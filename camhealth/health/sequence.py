@@ -64,7 +64,7 @@ def sample_of(v: Views, stripes: Peak | None = None) -> Sample:
         thumb=np.asarray(cv2.resize(v.grey, THUMB_SIZE, interpolation=cv2.INTER_AREA), np.uint8),
         detail=cell_detail(v.grey),
         level=cell_level(v.grey),
-        chroma=cell_chroma(v.small, v.grey),
+        chroma=cell_chroma(v.quarter, v.quarter_grey),
         blocks=np.stack(blocks),
         usable=np.array(usable, dtype=bool),
         stripes=(stripe_peak(v) if stripes is None else stripes).as_array(),

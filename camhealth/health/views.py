@@ -47,15 +47,29 @@ class Views:
         return np.asarray(cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY), np.uint8)
 
     @cached_property
+    def quarter(self) -> U8:
+        """Every other pixel of ``small`` across and down (contiguous): exposure, blank and
+        colour measures need no more, and share this one copy."""
+        return np.ascontiguousarray(self.small[::2, ::2])
+
+    @cached_property
+    def quarter_grey(self) -> U8:
+        return np.ascontiguousarray(self.grey[::2, ::2])
+
+    @cached_property
+    def quarter_osd(self) -> Mask:
+        return np.ascontiguousarray(self.osd[::2, ::2])
+
+    @cached_property
     def histogram(self) -> npt.NDArray[np.int64]:
         """Luminance histogram of the same pixels."""
-        grey = self.grey[::2, ::2][~self.osd[::2, ::2]]
+        grey = self.quarter_grey[~self.quarter_osd]
         return np.bincount(grey, minlength=256)
 
     @cached_property
     def lab(self) -> F32:
         """CIE Lab of every other pixel of ``small``, a and b centred on 0."""
-        lab = cv2.cvtColor(self.small[::2, ::2], cv2.COLOR_BGR2LAB).astype(np.float32)
+        lab = cv2.cvtColor(self.quarter, cv2.COLOR_BGR2LAB).astype(np.float32)
         lab[..., 1:] -= 128.0
         return lab
 
@@ -109,8 +123,9 @@ def osd_mask(small: U8, grey: U8) -> Mask:
     blue, green, red = cv2.split(small)
     spread = cv2.max(cv2.max(blue, green), red) - cv2.min(cv2.min(blue, green), red)
     white = (grey >= 190) & (spread <= 40)
-    darkest_near = cv2.erode(grey, np.ones((5, 5), np.uint8))
-    strokes = (white & (darkest_near <= grey.astype(np.int16) - 100)).astype(np.uint8)
+    # The darkest pixel near is never brighter than the pixel itself: no saturation.
+    contrast = cv2.subtract(grey, cv2.erode(grey, np.ones((5, 5), np.uint8)))
+    strokes = (white & (contrast >= 100)).view(np.uint8)
     # A line of text is a row of strokes: join them, then drop lone bright edges of the scene.
     line = cv2.morphologyEx(strokes, cv2.MORPH_CLOSE, np.ones((3, 9), np.uint8))
     # Outlines rather than labelled components: a tenth of the cost, and a line of text is
