@@ -26,7 +26,7 @@ so a single bad picture of a new camera confirms nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -214,6 +214,15 @@ class CameraState:
 
 
 _STATE = TypeAdapter(CameraState)
+# What a state records of its probes themselves: every result moves these, and nothing else.
+_BOOKKEEPING = frozenset({"probes", "updated_at"})
+_STATUS_FIELDS = tuple(f.name for f in fields(CameraState) if f.name not in _BOOKKEEPING)
+
+
+def only_bookkeeping(before: CameraState, after: CameraState) -> bool:
+    """Whether ``after`` differs from ``before`` only in its last probes and its time: no
+    status, streak, fault, size or fact moved (most probe results of a healthy camera)."""
+    return all(getattr(before, name) == getattr(after, name) for name in _STATUS_FIELDS)
 
 
 def step(

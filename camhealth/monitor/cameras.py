@@ -27,7 +27,13 @@ from datetime import datetime
 from camhealth.config import HealthConfig
 from camhealth.health.events import Event
 from camhealth.health.quality import FaultCheck, FrameDiagnosis
-from camhealth.health.state import CameraState, Observation, StreamSize, step
+from camhealth.health.state import (
+    CameraState,
+    Observation,
+    StreamSize,
+    only_bookkeeping,
+    step,
+)
 from camhealth.health.thresholds import QualityConfig
 from camhealth.monitor.judging import Judged, judge
 from camhealth.monitor.pictures import diagnosis_json, packed_sample_of_jpeg
@@ -54,6 +60,7 @@ class Outcome:
     picture: StoredPicture | None = None  # the last sample, to store
     evidence: tuple[str, bytes] | None = None  # (ref, jpeg) when events cite the picture
     reference: bytes | None = None  # a new reference view (JPEG) to keep in the registry
+    moved: bool = True  # more than the state's last probes changed (see ``only_bookkeeping``)
 
 
 @dataclass(frozen=True)
@@ -113,12 +120,13 @@ class Cameras:
         before = self.states.get(watch.id) or CameraState(watch.id)
         state, events = step(before, observation, self.health, now)
         self.states[watch.id] = state
+        moved = before.updated_at is None or not only_bookkeeping(before, state)
         if frame is None or judged is None or diagnosis is None:
-            return Outcome(state, events)
+            return Outcome(state, events, moved=moved)
         picture = StoredPicture(watch.id, now, judged.packed, diagnosis_json(diagnosis))
         evidence = (ref, frame.jpeg) if events and ref else None
         reference = self._new_reference(watch, before, state, diagnosis, frame)
-        return Outcome(state, events, picture, evidence, reference)
+        return Outcome(state, events, picture, evidence, reference, moved)
 
     async def diagnose(
         self, watch: Watch, frame: FrameSample, previous: bytes | None, reference: bytes | None
