@@ -55,6 +55,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
+from camhealth.camera_registry.credentials import Pair
 from camhealth.camera_registry.records import AreaRecord, CameraRecord
 from camhealth.camera_registry.store import Registry
 from camhealth.config import Settings
@@ -126,6 +127,9 @@ class Pipeline:
         self._areas: list[AreaRecord] = []
         self._records: dict[str, CameraRecord] = {}
         self._watches: dict[str, Watch] = {}
+        # Each camera's targets, with the record and login they were made of: a re-read of
+        # an unchanged registry reuses them (making 20,000 took ~0.4 s of the loop).
+        self._targets: dict[str, tuple[CameraRecord, Pair, Watched]] = {}
         self._waiting: dict[str, set[ProbeKind]] = {}
         self._snapshot: Snapshot | None = None
         self._changed = True
@@ -229,15 +233,15 @@ class Pipeline:
             self._unwritten.pop(camera_id, None)
             self._watches.pop(camera_id, None)
             self._waiting.pop(camera_id, None)
+            self._targets.pop(camera_id, None)
         if gone:
             await self.store.forget(gone)
             self.probers.forget(gone)
-        timeout = self.settings.probes.timeout
         result = []
         for record in records:
             if not record.enabled:
                 continue
-            target = watched(record, *logins.get(record.id, (None, None)), timeout)
+            target = self._watched(record, logins.get(record.id, (None, None)))
             result.append(target)
             frames, main = target.targets.get(ProbeKind.frames), target.targets.get(ProbeKind.rtsp)
             sub = frames is not None and main is not None and frames.url != main.url
@@ -246,6 +250,16 @@ class Pipeline:
             self._watches[record.id] = Watch(record.id, tuple(record.tags), sub)
         self._changed = True
         return result
+
+    def _watched(self, record: CameraRecord, login: Pair) -> Watched:
+        """The camera's targets; those made before when its record and login are the same
+        (the registry gives back the same frozen record for an unchanged row)."""
+        made = self._targets.get(record.id)
+        if made is not None and made[0] is record and made[1] == login:
+            return made[2]
+        target = watched(record, *login, self.settings.probes.timeout)
+        self._targets[record.id] = (record, login, target)
+        return target
 
     async def _give_memory_back(self) -> None:
         """Freed memory back to the system every minute (see :mod:`camhealth.monitor.memory`);

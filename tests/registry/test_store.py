@@ -143,3 +143,26 @@ async def test_reference_pictures_are_replaced_and_leave_with_their_camera(
     assert await registry.get_reference("c1") == (b"\xff\xd8second", taken + timedelta(days=1))
     await registry.apply_cameras(rows(camera("c2", "a2")), prune=True)
     assert await registry.get_reference("c1") is None
+
+
+async def test_a_re_read_builds_only_what_changed(registry: Registry) -> None:
+    """A running monitor re-reads the whole registry every few minutes: unchanged rows give
+    back the records made before, edited ones new records with the edit."""
+    await _seed(registry)
+    first = {c.id: c for c in await registry.list_cameras()}
+    await registry.apply_cameras(
+        rows(camera("c1", "a1"), camera("c2", "a2", name="新名字"), camera("c3", "b1")),
+        prune=False,
+    )
+    again = {c.id: c for c in await registry.list_cameras(district="城关街道")}
+    assert again["c1"] is first["c1"]
+    assert again["c2"] is not first["c2"] and again["c2"].name == "新名字"
+    assert (await registry.list_cameras())[2].role is CameraRole.surveillance  # was e_police
+
+
+async def test_changed_credentials_are_read_again(registry: Registry) -> None:
+    await registry.apply_areas(AREAS)
+    await registry.apply_cameras(rows(camera("c1", "a1", username="admin", password="one")))
+    assert await registry.all_credentials() == {"c1": ("admin", "one")}
+    await registry.apply_cameras(rows(camera("c1", "a1", username="admin", password="two")))
+    assert await registry.all_credentials() == {"c1": ("admin", "two")}

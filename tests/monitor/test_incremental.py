@@ -1,6 +1,8 @@
-"""A camera's state is written when a status, streak, fault or fact moved; a result that only
-adds to its last probes waits (``STATE_REFRESH``), so the store is not rewritten at every probe
-of a healthy fleet, and a graceful stop writes what waited."""
+"""A running monitor redoes only what changed. A camera's state is written when a status,
+streak, fault or fact moved; a result that only adds to its last probes waits
+(``STATE_REFRESH``), so the store is not rewritten at every probe of a healthy fleet, and a
+graceful stop writes what waited. A re-read of the registry rebuilds a camera's probe targets
+only when its row or its login changed."""
 
 from __future__ import annotations
 
@@ -25,6 +27,18 @@ from tests.registry.builders import camera as camera_record
 T0 = datetime(2026, 11, 2, 8, tzinfo=UTC)
 # Loopback port 1: nothing listens, so any probe the scheduler sends is refused at once.
 NOWHERE = "rtsp://127.0.0.1:1/cam"
+
+
+async def test_a_re_read_rebuilds_only_changed_targets(
+    loaded: Pipeline, registry: Registry
+) -> None:
+    before = {w.id: w for w in await loaded._load_registry()}
+    edited = camera_record("cam-01", rtsp_url=NOWHERE, username="op", password="new")
+    await registry.apply_cameras([Row(2, edited)])
+    after = {w.id: w for w in await loaded._load_registry()}
+    assert after["cam-00"] is before["cam-00"]
+    assert after["cam-01"] is not before["cam-01"]
+    assert after["cam-01"].targets[ProbeKind.rtsp].credentials.password == "new"
 
 
 def _rtsp(failure: FailureCode | None = None) -> ProbeResult:
