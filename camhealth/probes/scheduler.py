@@ -65,8 +65,8 @@ import time
 import traceback
 import zlib
 from collections import Counter, defaultdict, deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from camhealth.config import ProbesConfig
@@ -346,23 +346,17 @@ class Scheduler:
             return held, HELD
         result: ProbeResult | None = None
         try:
-            async with self._limits(camera, kind), self._global[kind]:
+            # The camera's host first: a platform check waiting for a slow NVR's slot must not
+            # sit on one of the platform's few slots.
+            platform = _NO_SLOT
+            if kind is ProbeKind.platform:
+                platform = self._platforms.slot(camera.host_of(kind))
+            async with self._hosts.slot(camera.host), platform, self._global[kind]:
                 self.stats.lags.append(max(0.0, asyncio.get_running_loop().time() - due))
                 result, late = await self._probe(camera, kind)
         finally:  # a tester that was cancelled must not hold the login
             self._note_login(camera, kind, result)
         return result, LATE if late else None
-
-    @asynccontextmanager
-    async def _limits(self, camera: Watched, kind: ProbeKind) -> AsyncIterator[None]:
-        """The slots of the hosts a probe contacts. The camera's first: a platform check
-        waiting for a slow NVR's slot must not sit on one of the platform's few slots."""
-        if kind is ProbeKind.platform:
-            async with self._hosts.slot(camera.host), self._platforms.slot(camera.host_of(kind)):
-                yield
-        else:
-            async with self._hosts.slot(camera.host):
-                yield
 
     def _not_tried(self, camera: Watched, kind: ProbeKind) -> ProbeResult | None:
         """The result of a probe held back by its camera's refused login, or None to send it."""
@@ -467,22 +461,47 @@ class HostLimits:
         self._per_host = per_host
         self._hosts: dict[str, tuple[asyncio.Semaphore, int]] = {}
 
-    @asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[None]:
+    def slot(self, host: str) -> _HostSlot:
+        """``async with limits.slot(host):`` a class, not a generator: every probe takes
+        one, and a generator-based context manager costs several times more."""
+        return _HostSlot(self, host)
+
+    async def _acquire(self, host: str) -> None:
         semaphore, users = self._hosts.get(host) or (asyncio.Semaphore(self._per_host), 0)
         self._hosts[host] = (semaphore, users + 1)
         try:
-            async with semaphore:
-                yield
-        finally:
-            semaphore, users = self._hosts[host]
-            if users <= 1:
-                del self._hosts[host]  # idle hosts cost nothing
-            else:
-                self._hosts[host] = (semaphore, users - 1)
+            await semaphore.acquire()
+        except BaseException:  # cancelled while waiting: no slot taken
+            self._leave(host)
+            raise
+
+    def _release(self, host: str) -> None:
+        self._hosts[host][0].release()
+        self._leave(host)
+
+    def _leave(self, host: str) -> None:
+        semaphore, users = self._hosts[host]
+        if users <= 1:
+            del self._hosts[host]  # idle hosts cost nothing
+        else:
+            self._hosts[host] = (semaphore, users - 1)
 
     def __len__(self) -> int:
         return len(self._hosts)
 
 
+class _HostSlot:
+    __slots__ = ("_host", "_limits")
+
+    def __init__(self, limits: HostLimits, host: str) -> None:
+        self._limits, self._host = limits, host
+
+    async def __aenter__(self) -> None:
+        await self._limits._acquire(self._host)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._limits._release(self._host)
+
+
 _NONE = Watched(id="", host="", targets={})
+_NO_SLOT: AbstractAsyncContextManager[None] = nullcontext()
