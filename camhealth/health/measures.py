@@ -342,9 +342,9 @@ def _spectral_peak(grey: U8, scale: int) -> Peak:
     window, searched = _spectrum_constants(side)
     squares = np.zeros((side, side), np.float32)
     for x in sorted({0, (grey.shape[1] - side) // 2, grey.shape[1] - side}):
-        crop = grey[y : y + side, x : x + side].astype(np.float32)
-        crop = (crop - cv2.blur(crop, (15, 15))) * window
-        cv2.accumulateSquare(cv2.dft(crop), squares)
+        crop = grey[y : y + side, x : x + side]
+        high = cv2.subtract(crop, cv2.boxFilter(crop, cv2.CV_32F, (15, 15)), dtype=cv2.CV_32F)
+        cv2.accumulateSquare(cv2.dft(cv2.multiply(high, window)), squares)
     power = _half_power(squares)
     log_power = cv2.log(np.fft.fftshift(power, axes=0) + 1e-3)
     neighbours = cv2.dilate(log_power, RING, borderType=cv2.BORDER_REFLECT)

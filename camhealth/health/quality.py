@@ -17,6 +17,7 @@ import numpy as np
 from camhealth.health import measures as m
 from camhealth.health.measures import Measure, Region
 from camhealth.health.sequence import (
+    THUMB_SIZE,
     Sample,
     exposure_gain,
     picture_change,
@@ -31,6 +32,10 @@ from camhealth.health.views import U8, Mask, Views, views
 MAX_SCORE = 10.0
 # Stripes this many times over their threshold silence blur and color_cast (see diagnose).
 STRONG_STRIPES = 1.5
+# Against the reference, cell levels that grew by a slope under this were lifted towards white
+# (snow, fog: 0.26-0.65 on the evaluation sets), not multiplied as overexposure does (1.03 and
+# over where the fit holds; one overexposed street whose sky clipped whole fits at 0.59).
+LIFTED_GAIN = 0.8
 
 
 class ImageFault(StrEnum):
@@ -97,7 +102,7 @@ def diagnose(
     peak = m.stripe_peak(v)
     sample = sample_of(v, peak)
     dark = m.median_level(v).value < t.judge_min_median
-    scene = _scene_change(sample, reference, dark, t)
+    scene, pan = _scene_change(sample, reference, dark, t)
     # Strong interference adds its own edges and lifts every colour cell towards grey: the
     # picture's sharpness and colour cannot be judged under it.
     striped = "explained by strong stripes"
@@ -110,6 +115,9 @@ def diagnose(
         (strong_peak and (stripes.detected or reference is None))
         or (stripes.detected and stripes.score >= STRONG_STRIPES)
     )
+    # Strong interference also drives a bright sky into clipping (up to 11% of a view), not
+    # the whole picture: twice the clipped bar is overexposure, stripes or not.
+    bright = _too_bright(v, sample, reference, t)
     checks = [
         _judge(
             ImageFault.blank, "uniform_fraction", m.uniform_fraction(v), t.blank_uniform_fraction
@@ -117,9 +125,9 @@ def diagnose(
         _judge(
             ImageFault.too_dark, "bright_level", m.bright_level(v), t.dark_bright_level, below=True
         ),
-        _too_bright(v, sample, reference, t),
+        _unless(bright, clear or bright.score >= 2.0, striped),
         _unless(_blur(v, t), clear, striped),
-        _occlusion(v, sample, reference, scene.detected, t),
+        _occlusion(v, sample, reference, pan if scene.detected else None, t),
         _unless(_color_cast(v, sample, None if scene.detected else reference, t), clear, striped),
         _judge(ImageFault.noise, "noise_sigma", m.noise_sigma(v), t.noise_sigma),
         stripes,
@@ -174,14 +182,18 @@ def _too_bright(
         check,
         _judge(fault, "channel_clipped_fraction", channels, t.bright_channel_clipped_fraction),
     ]
-    if reference is not None:
+    gain = exposure_gain(sample, reference) if reference is not None else Measure(0.0, False)
+    if gain.known:
         # A scene without highlights (a grey surface) overexposed clips nothing: its levels
         # were multiplied, where snow and fog lift them towards white.
-        gain = exposure_gain(sample, reference)
-        if gain.known:
-            measure = replace(gain, region=m.whole(v))
-            candidates.append(_judge(fault, "exposure_gain", measure, t.bright_exposure_gain))
-    check = next((c for c in candidates if c.detected), check)
+        measure = replace(gain, region=m.whole(v))
+        candidates.append(_judge(fault, "exposure_gain", measure, t.bright_exposure_gain))
+        if gain.value < LIFTED_GAIN and check.score < 2.0:
+            # Lifted, not multiplied: snow's white clips a little (up to 8% of a view), where
+            # an overexposed view whose shadows also lifted clips its sky whole (over 30%).
+            note = f"levels lifted (slope {gain.value:.2f} on the reference), not multiplied"
+            candidates[0] = _unless(check, False, note)
+    check = next((c for c in candidates if c.detected), candidates[0])
     median = m.median_level(v).value
     # A bright sky over a dark street clips the sky only; a picture with a channel clipped over
     # more than half of it is overexposed, however dark its other colours (a brown table).
@@ -246,17 +258,23 @@ def _color_cast(
 
 
 def _occlusion(
-    v: Views, sample: Sample, reference: Sample | None, moved: bool, t: QualityThresholds
+    v: Views,
+    sample: Sample,
+    reference: Sample | None,
+    moved_by: tuple[float, float] | None,
+    t: QualityThresholds,
 ) -> FaultCheck:
+    """``moved_by`` is None when the view matches the reference, else the pan the match found
+    (shares of width and height; (0, 0) when the match had no clear peak)."""
     if reference is not None and reference.detail.shape == (m.GRID_ROWS, m.GRID_COLUMNS):
-        if moved:
+        if moved_by is not None:
             # A large occluder breaks the view match too.  The view may be another, so detail
             # lost says nothing; a patch that turned dark and flat while the rest kept its
             # light still counts, at the bar of a patch judged without a reference.  Such an
             # occluder may cover half the view, so the rest's light is read higher up (the
             # 70th percentile of the cells' change, not the median): another scene's dark
             # parts reach 0.19 on the evaluation sets, severe occluders 0.21-0.52.
-            cells, name = _darkened(sample, reference, typical_at=70), "darkened_area"
+            cells, name = _darkened_since_pan(sample, reference, moved_by), "darkened_area"
             threshold = t.occlusion_area_no_reference
         else:
             cells, name = _lost_detail(sample, reference), "detail_lost_area"
@@ -313,6 +331,27 @@ def _darkened(now: Sample, reference: Sample, typical_at: float = 50) -> Mask:
     )
 
 
+def _darkened_since_pan(now: Sample, reference: Sample, pan: tuple[float, float]) -> Mask:
+    """Cells darkened (as ``_darkened``, 70th percentile) against the part of the reference
+    that the panned view still shows: a pan brings new content into the cells, which read
+    against the unmoved reference look like a dark patch wherever a dark part of the scene
+    moved over a light one (moderate pans of 30% reached 0.25-0.37)."""
+    dx = round(pan[0] * m.GRID_COLUMNS)
+    dy = round(pan[1] * m.GRID_ROWS)
+    rows, columns = m.GRID_ROWS - abs(dy), m.GRID_COLUMNS - abs(dx)
+    cells = np.zeros((m.GRID_ROWS, m.GRID_COLUMNS), dtype=bool)
+    if rows < 3 or columns < 3:
+        return cells
+    here = np.s_[max(-dy, 0) : max(-dy, 0) + rows, max(-dx, 0) : max(-dx, 0) + columns]
+    there = np.s_[max(dy, 0) : max(dy, 0) + rows, max(dx, 0) : max(dx, 0) + columns]
+    cells[here] = _darkened(
+        replace(now, detail=now.detail[here], level=now.level[here]),
+        replace(reference, level=reference.level[there]),
+        typical_at=70,
+    )
+    return cells
+
+
 def _largest_patch(cells: Mask) -> Mask:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(cells.view(np.uint8), connectivity=8)
     if count <= 1:
@@ -357,7 +396,7 @@ def _stripes(
     # reference has a peak too.  The thumbnail cannot resolve fine stripes (under about 2% of
     # the width), which the picture's own spectrum at up to 960 pixels does: either counts.
     against = _judge(ImageFault.stripes, "stripe_peak_gained", gained, t.stripes_gained_peak)
-    scene = own >= t.stripes_peak * 0.7
+    scene = against.detected and own() >= t.stripes_peak * 0.7
     against = _unless(against, not scene, "the reference picture has a pattern there")
     if check.detected and not against.detected:
         return check
@@ -389,20 +428,26 @@ def _frozen(sample: Sample, previous: Sample | None, t: QualityThresholds) -> Fa
 
 def _scene_change(
     sample: Sample, reference: Sample | None, dark: bool, t: QualityThresholds
-) -> FaultCheck:
+) -> tuple[FaultCheck, tuple[float, float]]:
+    """The check, and the pan the view match found ((0, 0) unless its peak is clear)."""
     fault, name = ImageFault.scene_change, "view_match"
     if reference is None:
-        return FaultCheck(fault, False, 0.0, name, None, t.scene_match, note="no reference picture")
-    match, shift = view_match(sample, reference)
+        note = "no reference picture"
+        return FaultCheck(fault, False, 0.0, name, None, t.scene_match, note=note), (0.0, 0.0)
+    match, pan = view_match(sample, reference)
     check = _judge(fault, name, match, t.scene_match, below=True)
     if dark and check.detected and match.value >= t.scene_match / 2:
         # At night the lamps and their glow make most of the edges: only a match far below
         # the line says the view itself is another.
-        return replace(check, detected=False, note="dark picture: the match is not conclusive")
+        note = "dark picture: the match is not conclusive"
+        return replace(check, detected=False, note=note), (0.0, 0.0)
     # Only a clear peak says where the view went; a weak one's position is chance.
-    if shift > t.scene_max_shift and match.value >= t.scene_match and not check.detected:
-        return replace(check, detected=True, note=f"view moved by {shift:.0%} of its width")
-    return check
+    if check.detected:
+        return check, (0.0, 0.0)
+    shift = float(np.hypot(pan[0], pan[1] * THUMB_SIZE[1] / THUMB_SIZE[0]))
+    if shift > t.scene_max_shift:
+        return replace(check, detected=True, note=f"view moved by {shift:.0%} of its width"), pan
+    return check, pan
 
 
 # A fault that explains another's symptoms silences it: a blank screen is neither dark nor
@@ -418,9 +463,12 @@ SUPPRESSES = {
         ImageFault.frozen,
         ImageFault.scene_change,
     },
+    # Overexposure also clips the flattest blocks in part (leaves, roof tiles not white enough
+    # to be left out), whose clipped edges read as noise.
     ImageFault.too_bright: {
         ImageFault.blur,
         ImageFault.occlusion,
+        ImageFault.noise,
         ImageFault.color_cast,
         ImageFault.frozen,
         ImageFault.scene_change,

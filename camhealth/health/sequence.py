@@ -9,6 +9,7 @@ picture's strongest spectral peak (a repeating pattern of the scene itself).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -142,16 +143,17 @@ def _edges(thumb: U8) -> F32:
     return np.asarray(magnitude / local, np.float32)
 
 
-def view_match(current: Sample, reference: Sample) -> tuple[Measure, float]:
-    """Phase correlation of the edge maps: peak height (0-1) and the shift as a share of width.
+def view_match(current: Sample, reference: Sample) -> tuple[Measure, tuple[float, float]]:
+    """Phase correlation of the edge maps: peak height (0-1) and the peak's shift (x, y) as
+    shares of the width and height: what the current picture shows at (x, y) the reference
+    showed at (x + shift x, y + shift y).
 
     Edges stay where they are from day to night and under any lighting, so the peak stays; a
     camera that turned away moves them (a shifted peak) or loses them (no peak).
     """
     window = cv2.createHanningWindow(THUMB_SIZE, cv2.CV_32F)
     (dx, dy), response = cv2.phaseCorrelate(_edges(current.thumb), _edges(reference.thumb), window)
-    shift = float(np.hypot(dx, dy)) / THUMB_SIZE[0]
-    return Measure(float(response)), shift
+    return Measure(float(response)), (dx / THUMB_SIZE[0], dy / THUMB_SIZE[1])
 
 
 # Neighbours three bins away (past the Hann window's main lobe), as in measures.RING.
@@ -181,9 +183,10 @@ def _peakness(picture: F32) -> F32:
     return np.asarray(np.where(searched, log_power - neighbours, 0.0), np.float32)
 
 
-def stripes_against(current: Sample, reference: Sample) -> tuple[Measure, float]:
+def stripes_against(current: Sample, reference: Sample) -> tuple[Measure, Callable[[], float]]:
     """The strongest isolated spectral peak of what the picture gained since the reference,
-    and the reference's own peak strength at that frequency.
+    and how to get the reference's own peak strength at that frequency (its spectrum is only
+    worth computing for a peak that counts).
 
     The reference thumbnail, fitted to the current one by a gain and an offset (other light,
     fog), is subtracted: the scene cancels out and interference stands alone, even wide bars
@@ -193,7 +196,7 @@ def stripes_against(current: Sample, reference: Sample) -> tuple[Measure, float]
     the scene's frequency, where the reference has a peak too: the second number says so.
     """
     if (current.width, current.height) != (reference.width, reference.height):
-        return Measure(0.0, known=False), 0.0
+        return Measure(0.0, known=False), lambda: 0.0
     now = current.thumb.astype(np.float32)
     before = reference.thumb.astype(np.float32)
     centred = before - before.mean()
@@ -202,8 +205,12 @@ def stripes_against(current: Sample, reference: Sample) -> tuple[Measure, float]
     residual = now - now.mean() - gain * centred
     peakness = _peakness(residual)
     row, column = np.unravel_index(int(np.argmax(peakness)), peakness.shape)
-    own = _peakness(centred)[max(row - 1, 0) : row + 2, max(column - 1, 0) : column + 2]
-    return Measure(float(peakness[row, column])), float(own.max())
+
+    def own() -> float:
+        near = _peakness(centred)[max(row - 1, 0) : row + 2, max(column - 1, 0) : column + 2]
+        return float(near.max())
+
+    return Measure(float(peakness[row, column])), own
 
 
 def exposure_gain(current: Sample, reference: Sample) -> Measure:
