@@ -298,13 +298,13 @@ def _lost_detail(now: Sample, reference: Sample) -> Mask:
     change every cell alike) are harmless; an occluder is one patch, where blur or noise lose
     detail in scattered cells.  At night, unlit cells are dark rather than covered: left out.
     """
-    detail = now.detail - float(np.percentile(now.detail, 5))
-    before = reference.detail - float(np.percentile(reference.detail, 5))
+    detail = now.detail - m.percentile(now.detail, 5)
+    before = reference.detail - m.percentile(reference.detail, 5)
     textured = before >= 1.5
     if textured.sum() < 8:
         return np.zeros_like(textured)
     ratio = np.maximum(detail, 0) / np.maximum(before, 0.1)
-    kept = float(np.percentile(ratio[textured], 75))
+    kept = m.percentile(ratio[textured], 75)
     lost = textured & (ratio < 0.25 * kept)
     if kept < 0.5:
         # The picture lost detail nearly everywhere (blur, fog): an occluder leaves the rest of
@@ -323,9 +323,9 @@ def _darkened(now: Sample, reference: Sample, typical_at: float = 50) -> Mask:
     surface is only that much darker (0.55-0.6); fog's airlight and a dark street's unlit
     parts first come within this at 0.7 on the evaluation sets.  The typical change is the
     median cell's (``typical_at`` percent), which an occluder over half the view would set."""
-    detail = now.detail - float(np.percentile(now.detail, 5))
+    detail = now.detail - m.percentile(now.detail, 5)
     light = now.level / np.maximum(reference.level, 1.0)
-    typical = float(np.percentile(light, typical_at))
+    typical = m.percentile(light, typical_at)
     return np.asarray(
         (reference.level >= 40) & (light < 0.6 * typical) & (detail < 1.0), dtype=bool
     )
