@@ -3,6 +3,8 @@ near its live data."""
 
 from __future__ import annotations
 
+import collections
+import gc
 import subprocess
 import sys
 
@@ -53,3 +55,45 @@ def test_free_pages_held_by_a_thread_arena_go_back() -> None:
 @pytest.mark.skipif(memory._LIBC is None, reason="not glibc")
 def test_the_arena_limit_is_accepted() -> None:
     assert memory.limit_arenas()
+
+
+def _cycle(n: int) -> list[object]:
+    """A small reference cycle: freed only by the collector, as a finished probe's task,
+    future and exception (with its traceback's frames) are."""
+    cycle: list[object] = [n]
+    cycle.append(cycle)
+    return cycle
+
+
+def _full_collections(churn_batches: int) -> int:
+    """Full collections while objects that live a little (like a probe's) come and go over
+    a large long-lived heap (like a fleet's states)."""
+    fleet = [{"camera": n, "facts": [n, str(n)]} for n in range(100_000)]
+    recent: collections.deque[list[list[object]]] = collections.deque(maxlen=300)
+    full = 0
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        nonlocal full
+        full += phase == "stop" and info["generation"] == 2
+
+    gc.collect()
+    gc.callbacks.append(count)
+    try:
+        for n in range(churn_batches):
+            recent.append([_cycle(n) for _ in range(20)])
+    finally:
+        gc.callbacks.remove(count)
+    del fleet
+    return full
+
+
+def test_the_tuned_collector_runs_far_fewer_full_collections() -> None:
+    default = gc.get_threshold()
+    try:
+        untuned = _full_collections(30_000)
+        memory.tune_collector()
+        tuned = _full_collections(30_000)
+    finally:
+        gc.set_threshold(*default)
+    assert untuned >= 4
+    assert tuned <= untuned // 4, (untuned, tuned)
