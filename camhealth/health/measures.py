@@ -92,6 +92,13 @@ def median_level(v: Views) -> Measure:
     return Measure(_percentile(v.histogram, 50), region=whole(v))
 
 
+def lit_share(v: Views, level: float) -> Measure:
+    """Share of the picture (OSD text left out) at least ``level`` bright."""
+    total = int(v.histogram.sum())
+    lit = float(v.histogram[int(np.ceil(level)) :].sum())
+    return Measure(lit / total if total else 0.0, region=whole(v))
+
+
 def clipped_fraction(v: Views) -> Measure:
     """Share of the picture clipped to white (too_bright)."""
     total = int(v.histogram.sum())

@@ -36,6 +36,9 @@ STRONG_STRIPES = 1.5
 # (snow, fog: 0.26-0.65 on the evaluation sets), not multiplied as overexposure does (1.03 and
 # over where the fit holds; one overexposed street whose sky clipped whole fits at 0.59).
 LIFTED_GAIN = 0.8
+# A dark picture this much of which is properly lit has a lit subject to judge (see
+# _judged_by_light).
+LIT_SUBJECT_SHARE = 0.2
 
 
 class ImageFault(StrEnum):
@@ -207,7 +210,17 @@ def _blur(v: Views, t: QualityThresholds) -> FaultCheck:
     if not sharpness.known:
         return replace(check, note="too few edges to judge")
     # At night the few edges are lamps and their glow, soft by nature.
-    return _unless(check, m.median_level(v).value >= t.judge_min_median, "too dark to judge")
+    return _unless(check, _judged_by_light(v, t), "too dark to judge")
+
+
+def _judged_by_light(v: Views, t: QualityThresholds) -> bool:
+    """Enough light to judge sharpness: a median of ``judge_min_median``, or a fifth of the
+    picture properly lit (``dark_bright_level``, the too_dark bar): a lit face or doorway
+    against a dark background (28-31% of a portrait) is judged, a night street whose light is
+    its lamps and windows (3-10%) is not."""
+    if m.median_level(v).value >= t.judge_min_median:
+        return True
+    return m.lit_share(v, t.dark_bright_level).value >= LIT_SUBJECT_SHARE
 
 
 def _color_cast(
@@ -229,6 +242,8 @@ def _color_cast(
             m.whole(v),
             "monochrome picture",
         )
+    # Not by a lit subject alone (see _judged_by_light): the colour cells of a dark picture
+    # are the subject's few, which an occluder's colour outweighs (a portrait, holdout4).
     if m.median_level(v).value < t.judge_min_median:
         return FaultCheck(
             ImageFault.color_cast,

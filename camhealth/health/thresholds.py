@@ -77,7 +77,9 @@ class QualityThresholds(BaseModel):
         ge=0,
         le=255,
         description="blur and color_cast are judged only when the median luminance is at least "
-        "this: at night the few edges are lamps and their glow, and colours are the lamps'.",
+        "this: at night the few edges are lamps and their glow, and colours are the lamps'. "
+        "blur also when a fifth of the picture reaches dark_bright_level (a lit subject "
+        "against a dark background).",
     )
     blur_min_edges: float = Field(
         0.004,

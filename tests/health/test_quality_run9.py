@@ -7,10 +7,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from camhealth.health import measures as m
 from camhealth.health import quality as q
 from camhealth.health.quality import ImageFault
 from camhealth.health.thresholds import QualityThresholds
-from tests.health.quality_pictures import camera, exposure, photo
+from camhealth.health.views import views
+from tests.health.quality_pictures import camera, defocus, exposure, photo
 from tests.health.test_quality_against_reference import run, sample, wide_bars
 
 DEFAULTS = QualityThresholds()
@@ -149,3 +151,46 @@ def test_overexposure_explains_noise_in_its_clipped_blocks() -> None:
     assert well_sigma is not None
     well = run(camera(picture), reference, noise_sigma=well_sigma * 0.9)
     assert ImageFault.noise in well.faults
+
+
+# --- a dark picture with a lit subject is judged ------------------------------------------------
+
+
+def lit_subject(share: float, name: str = "astronaut") -> np.ndarray:
+    """A lit subject (a face, a doorway) over ``share`` of a dark background."""
+    width, height = WIDE
+    out = np.full((height, width, 3), 12, np.uint8)
+    side = int(np.sqrt(share * width * height))
+    subject = photo(name, (side * 16 // 9, side))[:, :side]
+    subject = np.asarray(np.clip(subject.astype(np.int16) + 60, 0, 255), np.uint8)
+    top, left = (height - side) // 2, (width - side) // 2
+    out[top : top + side, left : left + side] = subject
+    return out
+
+
+def test_a_defocused_lit_subject_on_a_dark_background_is_blurred() -> None:
+    sharp = camera(lit_subject(0.3))
+    assert m.median_level(views(sharp)).value < DEFAULTS.judge_min_median
+    assert ImageFault.blur not in run(sharp).faults
+    blurred = run(camera(defocus(lit_subject(0.3), 6))).check(ImageFault.blur)
+    assert blurred.detected
+    # Lamps and windows of a night street light a twentieth of it: not judged.
+    lamps = run(camera(defocus(lit_subject(0.05), 6))).check(ImageFault.blur)
+    assert not lamps.detected and lamps.note in ("too dark to judge", "too few edges to judge")
+
+
+def test_the_lit_share_that_makes_a_dark_picture_judged() -> None:
+    for share, judged in ((0.16, False), (0.26, True)):
+        v = views(camera(lit_subject(share)))
+        lit = m.lit_share(v, DEFAULTS.dark_bright_level).value
+        assert (lit >= q.LIT_SUBJECT_SHARE) is judged
+        assert q._judged_by_light(v, DEFAULTS) is judged
+
+
+def test_a_lit_subject_alone_does_not_make_a_dark_picture_judged_for_colour() -> None:
+    picture = lit_subject(0.3)
+    reference = sample(camera(picture, seed=2))
+    cast = np.asarray(np.clip(picture * np.array([0.6, 1.0, 1.4]), 0, 255), np.uint8)
+    diagnosis = run(camera(cast), reference)
+    assert diagnosis.check(ImageFault.color_cast).note == "too dark to judge"
+    assert diagnosis.check(ImageFault.blur).note != "too dark to judge"
