@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import resource
 import signal
 import sqlite3
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +59,9 @@ INTERVALS = {
 PER_PROCESS = 5000
 FAULT_NAMES = {"frozen_osd": "frozen"}  # the simulator's name: the monitor's
 READY = "Ctrl-C stops the fleet."
+METRICS = "http://127.0.0.1:9810/metrics"
+SCRAPE_SECONDS = 30.0
+PROBES = re.compile(r'^camhealth_probes_total\{probe="(\w+)",result="(\w+)"\} (\S+)$', re.M)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 STATUSES = ("online", "intact", "hd", "networked", "faults")
 # Tables that grow with time, and the retention that bounds them; the others are one row per
@@ -176,6 +181,8 @@ class Run:
     db_end: dict[str, int]
     warm_at: float  # seconds into the run when db_warm was taken
     stopped: dict[str, Any]  # the monitor's last log line ("monitoring stopped")
+    scrapes: list[Scrape]  # /metrics every SCRAPE_SECONDS
+    loop_cpu: float  # CPU seconds of the monitor's main thread (its event loop)
 
 
 def measure_run(env: dict[str, str], duration: float, db: Path, log: Path, fleet: Fleet) -> Run:
@@ -187,18 +194,22 @@ def measure_run(env: dict[str, str], duration: float, db: Path, log: Path, fleet
             [sys.executable, "-m", "camhealth", "run", "--duration", str(duration)],
             env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    started, peak = time.monotonic(), 0.0
+    started, peak, loop_cpu = time.monotonic(), 0.0, 0.0
     warm: tuple[float, dict[str, int]] | None = None
+    scrapes: list[Scrape] = []
     # Growth is measured over the last 40% of the run: after every camera's first state,
     # picture and decisions are in.
     while process.poll() is None:
         elapsed = time.monotonic() - started
         try:
             peak = max(peak, proc_peak_mib(process.pid), tree_rss_mib(process.pid))
+            loop_cpu = thread_cpu(process.pid)
         except FileNotFoundError:  # exited between poll and read
             break
         if warm is None and elapsed >= duration * 0.6:
             warm = (elapsed, table_bytes(db))
+        if elapsed >= SCRAPE_SECONDS * (len(scrapes) + 1):
+            scrapes += [s for s in [scrape(elapsed)] if s is not None]
         time.sleep(2)
     process.wait()
     wall = time.monotonic() - started
@@ -217,7 +228,44 @@ def measure_run(env: dict[str, str], duration: float, db: Path, log: Path, fleet
         db_end=table_bytes(db),
         warm_at=warm[0],
         stopped=_last_line(log, "monitoring stopped"),
+        scrapes=scrapes,
+        loop_cpu=loop_cpu,
     )
+
+
+@dataclass
+class Scrape:
+    """What the monitor's /metrics said at ``at`` seconds into the run."""
+
+    at: float
+    lag: float  # camhealth_schedule_lag_seconds: p99 of the recent probes' start delays
+    loop_lag: float  # camhealth_event_loop_lag_seconds: the worst stall since the last Snapshot
+    done: dict[str, float]  # probes run by kind (held and late ones left out)
+
+
+def scrape(at: float) -> Scrape | None:
+    try:
+        with urllib.request.urlopen(METRICS, timeout=10) as reply:
+            text = reply.read().decode()
+    except OSError:  # not up yet, or busy: the next one
+        return None
+    gauges = dict(re.findall(r"^(camhealth_\w+_lag_seconds) (\S+)$", text, re.M))
+    done: dict[str, float] = {}
+    for kind, result, count in PROBES.findall(text):
+        if result not in ("held", "late"):
+            done[kind] = done.get(kind, 0.0) + float(count)
+    return Scrape(
+        at,
+        float(gauges.get("camhealth_schedule_lag_seconds", "nan")),
+        float(gauges.get("camhealth_event_loop_lag_seconds", "nan")),
+        done,
+    )
+
+
+def thread_cpu(pid: int) -> float:
+    """CPU seconds of a process's main thread (for the monitor: its event loop)."""
+    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def _last_line(log: Path, message: str) -> dict[str, Any]:
@@ -305,11 +353,13 @@ def bench(count: int, duration: float, per_process: int) -> dict[str, Any]:
 def table(results: list[dict[str, Any]]) -> str:
     mib = 2**20
     lines = [
-        "| cameras | run (s) | monitor CPU (s) | CPU (% of one core) | monitor peak RSS (MiB) "
-        "| simulator CPU (s) | simulator peak RSS (MiB) | DB at start / end (MiB) "
-        "| DB growth per day (MiB) | DB size with retention (MiB) | late probes | undiagnosed "
+        "| cameras | run (s) | monitor CPU (s) | CPU (% of one core) | event loop (% of one core) "
+        "| monitor peak RSS (MiB) | simulator CPU (s) | simulator peak RSS (MiB) "
+        "| DB at start / end (MiB) | DB growth per day (MiB) | DB size with retention (MiB) "
+        "| late probes | undiagnosed | p99 schedule lag, end / worst of 2nd half (s) "
+        "| worst loop stall (s) | frames / platform run (% of due) "
         f"| {' | '.join(STATUSES)} |",
-        "|" + "---|" * (12 + len(STATUSES)),
+        "|" + "---|" * (16 + len(STATUSES)),
     ]
     for r in results:
         run: Run = r["run"]
@@ -317,12 +367,53 @@ def table(results: list[dict[str, Any]]) -> str:
         start, end = sum(run.db_start.values()) / mib, sum(run.db_end.values()) / mib
         lines.append(
             f"| {r['cameras']:,} | {run.wall:.0f} | {run.cpu:.0f} | {100 * run.cpu / run.wall:.0f} "
+            f"| {100 * run.loop_cpu / run.wall:.0f} "
             f"| {run.peak_mib:.0f} | {run.sim_cpu:.0f} | {run.sim_peak_mib:.0f} "
             f"| {start:.1f} / {end:.1f} | {sum(r['per_day'].values()) / mib:.0f} "
             f"| {r['retained'] / mib:.0f} "
             f"| {run.stopped.get('late', '?')} | {run.stopped.get('undiagnosed', '?')} "
+            f"| {_lags(run)} | {_worst_stall(run)} | {_share_run(run, r['cameras'])} "
             f"| {' | '.join(cells)} |"
         )
+    return "\n".join(lines)
+
+
+def _lags(run: Run) -> str:
+    if not run.scrapes:
+        return "?"
+    second_half = [s.lag for s in run.scrapes if s.at >= run.wall / 2] or [run.scrapes[-1].lag]
+    return f"{run.scrapes[-1].lag:.1f} / {max(second_half):.1f}"
+
+
+def _worst_stall(run: Run) -> str:
+    return f"{max(s.loop_lag for s in run.scrapes):.2f}" if run.scrapes else "?"
+
+
+def _share_run(run: Run, cameras: int) -> str:
+    """Frames probes and platform checks run by the last scrape, against those due by then
+    (each camera once per interval; the first ones spread over the first interval)."""
+    if not run.scrapes:
+        return "?"
+    last, values = run.scrapes[-1], {**INTERVALS, **os.environ}
+    shares = []
+    for kind in ("frames", "platform"):
+        interval = float(values[f"CAMHEALTH_PROBES__{kind.upper()}_INTERVAL"])
+        due = cameras * last.at / interval
+        shares.append(f"{100 * last.done.get(kind, 0.0) / due:.0f}")
+    return " / ".join(shares)
+
+
+def _done(scrape: Scrape) -> str:
+    return ", ".join(f"{kind} {count:.0f}" for kind, count in sorted(scrape.done.items()))
+
+
+def timeline(results: list[dict[str, Any]]) -> str:
+    """The p99 schedule lag and probes run by kind at each scrape, for the record."""
+    lines = []
+    for r in results:
+        run: Run = r["run"]
+        points = ", ".join(f"{s.at:.0f} s: {s.lag:.1f} s ({_done(s)})" for s in run.scrapes)
+        lines.append(f"- {r['cameras']:,} cameras, p99 schedule lag over time: {points}")
     return "\n".join(lines)
 
 
@@ -348,6 +439,7 @@ def report(results: list[dict[str, Any]], duration: float, load: tuple[float, ..
         f"- probe intervals (s): {_intervals()}\n"
         f"- machine: {os.cpu_count()} CPUs; load average at the end "
         f"{' / '.join(f'{x:.1f}' for x in load)}\n\n{table(results)}\n\n{by_table(results)}\n"
+        f"{timeline(results)}\n"
     )
 
 
