@@ -148,6 +148,31 @@ FIFTH_HELD_OUT = Style(
 )
 
 
+# The sixth held-out split (run 10), written before any change of run 10: cast directions
+# no split used (magenta, green and pure red as a stuck IR-cut filter, a failed channel or a
+# cable fault give, one cyan-blue and one amber close to the light's own axis) at the fifth
+# split's strength, occluders of new colours from a corner with an irregular outline, wider
+# sine stripes at any angle, a seven-bladed defocus and exposure levels of its own.
+SIXTH_HELD_OUT = Style(
+    casts=(
+        (1.2, 0.85, 1.15),
+        (0.9, 1.2, 0.85),
+        (1.0, 0.95, 1.3),
+        (1.3, 1.05, 0.85),
+        (0.8, 1.0, 1.2),
+    ),
+    occluder_colours=((65, 50, 30), (30, 70, 85), (110, 115, 100), (35, 30, 25)),
+    occluder_from_edge=False,
+    stripe_periods=(0.025, 0.06),
+    any_angle=True,
+    defocus_aspect=(1.0, 1.0),
+    occluder_shape="blob",
+    defocus_shape="heptagon",
+    dark_targets=(94.0, 44.0, 24.0),
+    bright_targets=(184.0, 217.0, 238.0),
+)
+
+
 def _pick(level: str, mild: float, moderate: float, severe: float) -> float:
     return {"mild": mild, "moderate": moderate, "severe": severe}[level]
 
@@ -186,7 +211,7 @@ def too_bright(
     return from_linear(to_linear(image) * _gain_to(image, 50, target))
 
 
-BLADES = {"pentagon": 5, "hexagon": 6, "octagon": 8}
+BLADES = {"pentagon": 5, "hexagon": 6, "heptagon": 7, "octagon": 8}
 
 
 def blur(image: Image, rng: np.random.Generator, level: str, style: Style = TRAINING) -> Image:
@@ -384,9 +409,25 @@ def water(image: Image, rng: np.random.Generator) -> Image:
     return out
 
 
+# How much of the light's shift is green-magenta rather than blue-amber (run 10).
+GREEN_MAGENTA_PART = 0.3
+
+
 def lighting(image: Image, rng: np.random.Generator) -> Image:
-    """Another time of day: overall gain and a warmer or cooler light."""
-    gains = rng.uniform(0.5, 1.4) * np.array(
-        [rng.uniform(0.85, 1.15), 1.0, rng.uniform(0.85, 1.15)]
-    )
+    """Another time of day: overall gain and a warmer or cooler light.
+
+    Daylight, shade, sodium and LED lamps, and what auto white balance leaves of them, move
+    along the blue-amber (Planckian) axis, red and blue against each other; green-magenta
+    only a little.  The blue and red gains are drawn as before (up to 15% each against
+    green, the same random numbers), and their shift keeps its length but turns towards
+    the blue-amber axis: its green-magenta part (both against green) is cut to
+    ``GREEN_MAGENTA_PART``.
+    """
+    level = rng.uniform(0.5, 1.4)
+    log_blue = float(np.log(rng.uniform(0.85, 1.15)))
+    log_red = float(np.log(rng.uniform(0.85, 1.15)))
+    along, across = (log_red - log_blue) / 2, (log_red + log_blue) / 2
+    kept = across * GREEN_MAGENTA_PART
+    along = float(np.copysign(np.sqrt(along**2 + across**2 - kept**2), along))
+    gains = level * np.exp(np.array([kept - along, 0.0, kept + along]))
     return from_linear(to_linear(image) * gains)
