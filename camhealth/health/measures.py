@@ -230,7 +230,7 @@ def cell_chroma(pixels: U8, grey: U8) -> F32:
     return np.asarray(chroma, np.float32)
 
 
-def chroma_drift(now: F32, before: F32) -> Measure:
+def chroma_drift(now: F32, before: F32, across_weight: float = 1.0) -> Measure:
     """How far all colours moved the same way since the reference picture (log-chromaticity,
     in hundredths: 10 is a 10% change of one channel's gain against green).
 
@@ -238,6 +238,10 @@ def chroma_drift(now: F32, before: F32) -> Measure:
     colours towards grey (``s`` < 1, no offset), a colour cast adds the same offset to every
     cell.  A passing red bus changes a few cells, which the refit without the worst fifth
     of cells leaves out.
+
+    ``across_weight`` counts the offset's green-magenta part (red and blue both against
+    green) that many times: daylight, lamps and auto white balance move colours along the
+    blue-amber axis (red against blue), a stuck IR-cut filter or a failed channel across it.
     """
     pairs = np.concatenate([now.reshape(-1, 2), before.reshape(-1, 2)], axis=1)
     pairs = pairs[~np.isnan(pairs).any(axis=1)]
@@ -248,7 +252,11 @@ def chroma_drift(now: F32, before: F32) -> Measure:
         residual = np.hypot(*(pairs[:, :2] - pairs[:, 2:] * offset[2] - offset[:2]).T)
         pairs = pairs[residual <= percentile(residual, 80)]
         offset = _fit_offset(pairs[:, :2], pairs[:, 2:])
-    return Measure(100.0 * float(np.hypot(offset[0], offset[1])))
+    along, across = (offset[1] - offset[0]) / SQRT2, (offset[0] + offset[1]) / SQRT2
+    return Measure(100.0 * float(np.hypot(along, across * across_weight)))
+
+
+SQRT2 = float(np.sqrt(2.0))
 
 
 def uniform_offset(now: F32) -> Measure:

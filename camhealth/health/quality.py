@@ -36,6 +36,10 @@ STRONG_STRIPES = 1.5
 # (snow, fog: 0.26-0.65 on the evaluation sets), not multiplied as overexposure does (1.03 and
 # over where the fit holds; one overexposed street whose sky clipped whole fits at 0.59).
 LIFTED_GAIN = 0.8
+# Under this slope the levels were plainly compressed towards white (snow: 0.31-0.42 on the
+# seven tuning splits), however much of a near-white sky that clipped (19% of a temple view);
+# overexposed views, even those whose sky clipped whole, fit at 0.60 and over.
+SNOW_GAIN = 0.5
 # A dark picture this much of which is properly lit has a lit subject to judge (see
 # _judged_by_light).
 LIT_SUBJECT_SHARE = 0.2
@@ -191,7 +195,7 @@ def _too_bright(
         # were multiplied, where snow and fog lift them towards white.
         measure = replace(gain, region=m.whole(v))
         candidates.append(_judge(fault, "exposure_gain", measure, t.bright_exposure_gain))
-        if gain.value < LIFTED_GAIN and check.score < 2.0:
+        if gain.value < SNOW_GAIN or (gain.value < LIFTED_GAIN and check.score < 2.0):
             # Lifted, not multiplied: snow's white clips a little (up to 8% of a view), where
             # an overexposed view whose shadows also lifted clips its sky whole (over 30%).
             note = f"levels lifted (slope {gain.value:.2f} on the reference), not multiplied"
@@ -259,7 +263,7 @@ def _color_cast(
         if m.colourless_cells(reference.chroma):
             drift = m.uniform_offset(sample.chroma)
         else:
-            drift = m.chroma_drift(sample.chroma, reference.chroma)
+            drift = m.chroma_drift(sample.chroma, reference.chroma, t.color_cast_across_weight)
         if drift.known:
             return _judge(
                 ImageFault.color_cast,
@@ -488,6 +492,9 @@ SUPPRESSES = {
         ImageFault.frozen,
         ImageFault.scene_change,
     },
+    # Strong sensor noise biases the log-chromaticity of the dim cells it pushes towards the
+    # usable range's edges (a dark, saturated coffee cup drifted 14 across the blue-amber axis).
+    ImageFault.noise: {ImageFault.color_cast},
     # An occluder's colour is its own, not the picture's; and an object at the lens is out of
     # focus: its soft outline and the edges it hides lower the sharpness of the whole picture.
     ImageFault.occlusion: {ImageFault.color_cast, ImageFault.blur},

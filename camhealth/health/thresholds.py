@@ -104,12 +104,22 @@ class QualityThresholds(BaseModel):
         "doorway or shadow is part of many scenes.",
     )
     color_cast_drift: float = Field(
-        15.0,
+        17.0,
         gt=0,
         description="color_cast, against the reference picture: the colours of the whole picture "
         "moved the same way by at least this (log-chromaticity, log R/G and log B/G, in "
-        "hundredths: 15 is about a 15% gain error of one channel). Against a grey reference, a "
-        "grey scene that turned one colour.",
+        "hundredths: 17 is about a 17% gain error of one channel), along the blue-amber axis "
+        "that another day's light moves them (up to about 20 between two lights). Against a "
+        "grey reference, a grey scene that turned one colour.",
+    )
+    color_cast_across_weight: float = Field(
+        1.3,
+        ge=1,
+        description="color_cast against the reference: the drift's green-magenta part (red "
+        "and blue both against green, as a stuck IR-cut filter or a failed channel gives) "
+        "counts this many times (1.3: a bar of about 13 across the axis). Daylight, lamps and "
+        "auto white balance move colours along the blue-amber axis (red against blue), rarely "
+        "across it; fog and dusk over a green scene (foliage) move it up to about 12 across.",
     )
     color_cast_shift: float = Field(
         3.0,
