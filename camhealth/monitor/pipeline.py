@@ -81,9 +81,10 @@ PRUNE_SECONDS = 3600.0
 DIAGNOSIS_WORKERS = max(1, min(4, (os.cpu_count() or 1) - 1))
 # Pictures being judged at once: more than the workers, so that a picture's store read and
 # its trip to and from a worker overlap another's diagnosis. Each step of that trip waits for
-# a turn of the event loop, which at 20,000 cameras is busy: with 3 a worker it was idle most
-# of the time (13-21% of a core) while pictures went unjudged; with 8 it judged twice as many.
-JUDGING = 8 * DIAGNOSIS_WORKERS
+# a turn of the event loop and a thread's turn at the GIL, which at 20,000 cameras are slow:
+# with 3 a worker it was idle most of the time (13-21% of a core) while pictures went
+# unjudged; with 8 it judged twice as many; with 16, 86% of them (a picture is ~0.35 MB).
+JUDGING = 16 * DIAGNOSIS_WORKERS
 MAX_WAITING = 4 * DIAGNOSIS_WORKERS  # pictures waiting for the pool
 # Frames probes running, pictures waiting and judged: a safety valve (only the waiting and
 # judged ones hold a decoded picture), high enough for 20,000 cameras' pictures every 2 minutes.
