@@ -134,7 +134,9 @@ async def test_probes_held_by_a_refused_login_are_no_samples(
 
         monkeypatch.setattr(pipeline.cameras, "observe", watching)
         counted = pipeline.scheduler.stats.results
-        await eventually(lambda: counted[("rtsp", "held")] >= 2, 30, "held probes")
+        # A probe is held only when it falls due inside a pause, and the pauses double (1, 2,
+        # 4, 8, 16 s ...): with the jitter, the second held RTSP probe came after 4-24 s.
+        await eventually(lambda: counted[("rtsp", "held")] >= 2, 60, "held probes")
         await asyncio.wait_for(pipeline.first_cycle.wait(), 30)
         pipeline.publish()
         totals = {(k.value, label) for k, label, _ in pipeline.snapshot.monitor.probes_total}
