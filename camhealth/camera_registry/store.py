@@ -195,7 +195,7 @@ class Registry:
         for row in rows:
             row["tags"] = tuple(row["tags"])
             key = tuple(row.values())
-            seen[key] = known.get(key) or CameraRecord.model_construct(**row)
+            seen[key] = known.get(key) or _camera_record(row)
         if whole:
             self._records = seen
         else:
