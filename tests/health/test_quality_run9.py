@@ -9,7 +9,8 @@ import numpy as np
 
 from camhealth.health import measures as m
 from camhealth.health import quality as q
-from camhealth.health.quality import ImageFault
+from camhealth.health.quality import FrameDiagnosis, ImageFault
+from camhealth.health.sequence import Sample
 from camhealth.health.thresholds import QualityThresholds
 from camhealth.health.views import views
 from tests.health.quality_pictures import camera, defocus, exposure, photo
@@ -108,10 +109,16 @@ def test_a_lifted_view_clipped_over_twice_the_bar_is_overexposed() -> None:
     frame = camera(snowy(picture, 0.65))
     value = run(frame, reference).check(ImageFault.too_bright).value
     assert value is not None
-    over = run(frame, reference, bright_clipped_fraction=value / 2.05)
+    over = _at_half_the_value(frame, reference, value)
     assert over.check(ImageFault.too_bright).detected
     under = run(frame, reference, bright_clipped_fraction=value / 1.95)
     assert not under.check(ImageFault.too_bright).detected
+
+
+def _at_half_the_value(frame: np.ndarray, reference: Sample, value: float) -> FrameDiagnosis:
+    """``frame`` judged with the clipped-share bar just under half its measured value: the
+    share is then just over twice the bar."""
+    return run(frame, reference, bright_clipped_fraction=value / 2.05)
 
 
 def bright_with_sky(name: str = "astronaut") -> np.ndarray:
@@ -131,9 +138,7 @@ def test_strong_stripes_clipping_a_bright_sky_are_stripes_not_overexposure() -> 
     # Twice the clipped bar is overexposure, stripes or not.
     value = check.value
     assert value is not None
-    over = run(
-        camera(wide_bars(picture, 25, 0.04)), reference, bright_clipped_fraction=value / 2.05
-    )
+    over = _at_half_the_value(camera(wide_bars(picture, 25, 0.04)), reference, value)
     assert ImageFault.too_bright in over.faults
     # The healthy twin: the same bright view without interference.
     assert run(camera(picture), reference).faults == ()
