@@ -207,12 +207,14 @@ class RtspServer:
         await listener.server.wait_closed()
 
     def start_gop(self, target: Target, gops: int) -> int:
-        """A GOP chosen by wall time, never the one this stream started at last time, so a
-        monitor sampling the first keyframe of a healthy camera never sees one picture twice."""
+        """The GOP after the one this stream started at last time (the first by wall time), so
+        a monitor sampling the first keyframe of a healthy camera sees another picture each
+        time, even when other clients (the platform's relay) started the stream in between:
+        fewer than ``gops - 1`` starts in between never bring one back. (A GOP by wall time
+        brought one back whenever a relay's start fell between two samples: false ``frozen``.)"""
         key = (target.camera.id, target.stream)
-        gop = int(time.time()) % gops
-        if gops > 1 and gop == self._last_gop.get(key):
-            gop = (gop + 1) % gops
+        last = self._last_gop.get(key)
+        gop = int(time.time()) % gops if last is None else (last + 1) % gops
         self._last_gop[key] = gop
         return gop
 

@@ -14,7 +14,7 @@ import pytest
 from camhealth.simulator.camera import Codec, SimCamera, StreamSpec
 from camhealth.simulator.clips import ClipLibrary
 from camhealth.simulator.faults import Fault
-from camhealth.simulator.rtsp_server import RtspServer
+from camhealth.simulator.rtsp_server import RtspServer, Target
 from tests.simulator.addresses import random_host
 from tests.simulator.rtsp_testclient import RawRtsp, annexb, decode, sprop_sets
 
@@ -429,3 +429,17 @@ async def test_what_is_not_rtsp_ends_the_connection(
         answer = b""
     assert answer == b""
     await client.close()
+
+
+def test_a_stream_never_restarts_at_a_gop_it_started_at_lately(
+    library: ClipLibrary, camera: SimCamera, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A monitor's samples of a camera, with relay starts of the same stream in between and
+    all within one second, still see a new picture each time (no false ``frozen``)."""
+    monkeypatch.setattr(time, "time", lambda: 1_000_000.0)
+    server = RtspServer(library)
+    target = Target(camera, "sub", camera.faults)
+    starts = [server.start_gop(target, 8) for _ in range(24)]
+    monitor = starts[::3]  # two relay starts between the monitor's samples
+    assert all(a != b for a, b in itertools.pairwise(monitor)), monitor
+    assert all(len(set(starts[i : i + 8])) == 8 for i in range(len(starts) - 7))
