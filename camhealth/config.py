@@ -90,7 +90,12 @@ class ProbesConfig(_Section):
         "waits on a camera (or the platform) most of its time, and 20,000 cameras at the "
         "default intervals start ~130 a second.",
     )
-    per_host: int = Field(2, gt=0, description="Probes in flight at once against one host.")
+    per_host: int = Field(
+        2,
+        gt=0,
+        description="RTSP sessions at once with one host (RTSP and frames probes, platform "
+        "relays), and as many ONVIF requests apart.",
+    )
     platform_concurrency: int = Field(
         96,
         gt=0,

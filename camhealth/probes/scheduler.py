@@ -210,7 +210,11 @@ class Scheduler:
         self._global = {
             kind: pictures if kind in PICTURE_KINDS else reachability for kind in ProbeKind
         }
+        # Cameras allow one or two RTSP sessions (the RTSP and frames probes', the platform's
+        # relay); ONVIF's HTTP requests have slots of their own. Shared, a camera's ONVIF and
+        # RTSP probes queued for global slots at start held both, and its frames probe waited.
         self._hosts = HostLimits(config.per_host)
+        self._onvif_hosts = HostLimits(config.per_host)
         self._platforms = HostLimits(config.platform_concurrency)
         self._logins: dict[LoginKey, _Login] = {}
         self._login_pause = min(self._intervals.values())
@@ -351,7 +355,8 @@ class Scheduler:
             platform = _NO_SLOT
             if kind is ProbeKind.platform:
                 platform = self._platforms.slot(camera.host_of(kind))
-            async with self._hosts.slot(camera.host), platform, self._global[kind]:
+            hosts = self._onvif_hosts if kind is ProbeKind.onvif else self._hosts
+            async with hosts.slot(camera.host), platform, self._global[kind]:
                 self.stats.lags.append(max(0.0, asyncio.get_running_loop().time() - due))
                 result, late = await self._probe(camera, kind)
         finally:  # a tester that was cancelled must not hold the login

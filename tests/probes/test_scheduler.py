@@ -268,3 +268,53 @@ async def test_frames_never_queue_behind_a_backlog_of_reachability_probes() -> N
     frames = [len(runner.starts[(c.id, ProbeKind.frames)]) for c in pictured]
     assert all(count >= 2 for count in frames)  # each camera's picture taken again and again
     assert runner.most <= 4 + 2
+
+
+async def test_a_frames_probe_never_waits_behind_its_cameras_queued_reachability_probes() -> None:
+    """A camera's ONVIF and RTSP probes waiting for global slots (at start every camera's are
+    due at once) take one of its two RTSP session slots between them (ONVIF has its own), so
+    its frames probe starts when due."""
+    runner, sessions, most = Runner(seconds=0.5), Counter[str](), 0
+
+    async def run(kind: ProbeKind, cam: Watched) -> ProbeResult:
+        nonlocal most
+        if kind is ProbeKind.onvif:
+            return await runner(kind, cam)
+        sessions[cam.host] += 1
+        most = max(most, sessions[cam.host])
+        try:
+            return await runner(kind, cam)
+        finally:
+            sessions[cam.host] -= 1
+
+    kinds = (ProbeKind.onvif, ProbeKind.rtsp, ProbeKind.frames)
+    cameras = [camera(i, kinds=kinds) for i in range(40)]
+    limits = {"onvif_interval": 0.05, "rtsp_interval": 0.05, "frames_interval": 0.3}
+    scheduler = Scheduler(
+        config(**limits, concurrency=4, picture_concurrency=64), run, lambda *_: None
+    )
+    await run_for(scheduler, cameras, 1.5)
+    frames = [len(runner.starts[(c.id, ProbeKind.frames)]) for c in cameras]
+    # Due about 4 times each in the run; with the ONVIF probe in an RTSP session slot, the
+    # 40 cameras had 40-44 frames probes in all, one or none each.
+    assert sum(frames) >= 2 * len(cameras) and min(frames) >= 1, sorted(frames)
+    assert most == 2  # RTSP sessions per camera: the limit holds
+
+
+async def test_a_busy_hosts_waiting_probes_hold_no_global_slot() -> None:
+    """An NVR whose two slots are taken (hung channels): its other channels' probes wait for
+    the NVR without a global slot, so the other cameras keep theirs."""
+    runner = Runner(seconds=0.05)
+    hung = asyncio.Event()
+
+    async def run(kind: ProbeKind, cam: Watched) -> ProbeResult:
+        if cam.host == "nvr":
+            await hung.wait()
+        return await runner(kind, cam)
+
+    nvr = [camera(i, host="nvr") for i in range(20)]
+    others = [camera(100 + i) for i in range(20)]
+    scheduler = Scheduler(config(rtsp_interval=0.2, concurrency=8), run, lambda *_: None)
+    await run_for(scheduler, nvr + others, 1.0)
+    hung.set()
+    assert min(len(runner.starts[(c.id, ProbeKind.rtsp)]) for c in others) >= 3, runner.starts
