@@ -4,7 +4,8 @@ Sources are the real photographs that ship inside scikit-image (no network): eac
 "scene" a camera can look at.  The fourth held-out split adds photographs that ship inside
 scikit-learn's and matplotlib's wheels; those two are installed only for that generator run
 (``uv run --with scikit-learn --with matplotlib``), not as project dependencies; the fifth
-adds two procedural scenes, an indoor corridor and a car park.  Frames come
+adds two procedural scenes, an indoor corridor and a car park; the seventh a shop aisle.
+Frames come
 out as BGR uint8 arrays, as a decoder gives them.
 """
 
@@ -38,6 +39,7 @@ SCENES = {
     "grace_hopper": lambda: _matplotlib_photo("grace_hopper.jpg"),
     "corridor": lambda: corridor(),
     "car_park": lambda: car_park(),
+    "shop_aisle": lambda: shop_aisle(),
 }
 
 
@@ -321,6 +323,93 @@ def car_park(seed: int = 2030) -> Image:
             leaf = (centre[0] + int(rng.normal(0, 30)), centre[1] + int(rng.normal(0, 20)))
             green = (int(rng.uniform(30, 70)), int(rng.uniform(80, 140)), int(rng.uniform(25, 60)))
             cv2.circle(image, leaf, int(rng.uniform(6, 14)), green, -1, cv2.LINE_AA)
+    return cv2.GaussianBlur(image, (0, 0), 0.7)
+
+
+def shop_aisle(seed: int = 2031) -> Image:
+    """A procedural supermarket aisle in perspective (RGB): shelves on both sides stocked with
+    packages of many saturated colours and white price labels, a glossy pale floor with the
+    ceiling lights' reflections, a row of lights overhead (many small saturated patches, the
+    colours spread over the whole hue circle, unlike any other scene)."""
+    rng = np.random.default_rng(seed)
+    height, width = 720, 1080
+    vx, vy = int(width * rng.uniform(0.46, 0.54)), int(height * 0.42)
+    image = np.zeros((height, width, 3), np.float32)
+    image[:] = (226, 226, 222)
+    image = np.clip(image + _texture(rng, (height, width), 2.5, 1.5)[..., None], 0, 255)
+    image = image.astype(np.uint8)
+
+    def toward(x: float, y: float, t: float) -> tuple[int, int]:
+        return int(x + (vx - x) * t), int(y + (vy - y) * t)
+
+    far = 0.88
+    floor = np.array(
+        [(0, height), (width, height), toward(width, height, far), toward(0, height, far)]
+    )
+    cv2.fillPoly(image, [floor.astype(np.int32)], (200, 198, 190), cv2.LINE_AA)
+    for t in np.linspace(0.05, 0.8, 7):
+        a, b = toward(width * 0.4, 0, t), toward(width * 0.6, 0, t + 0.03)
+        cv2.rectangle(image, a, b, (255, 255, 252), -1, cv2.LINE_AA)
+        # The light's reflection on the polished floor.
+        ra, rb = toward(width * 0.42, height, t), toward(width * 0.58, height, t + 0.03)
+        cv2.rectangle(image, ra, rb, (232, 232, 228), -1, cv2.LINE_AA)
+    for side in (0, width):
+        # The shelving unit's face, then five shelves of packages from the floor up.
+        face = np.array(
+            [
+                (side, int(-height * 0.1)),
+                toward(side, -height * 0.1, far),
+                toward(side, height, far),
+                (side, height),
+            ]
+        )
+        cv2.fillPoly(image, [face.astype(np.int32)], (70, 72, 78), cv2.LINE_AA)
+        for shelf in range(5):
+            low = height * (0.98 - shelf * 0.2)
+            high = low - height * 0.17
+            t = 0.0
+            while t < far - 0.02:
+                step = float(rng.uniform(0.015, 0.04))
+                colour = cv2.cvtColor(
+                    np.uint8([[[rng.integers(0, 180), rng.integers(120, 256), 255]]]),
+                    cv2.COLOR_HSV2RGB,
+                )[0, 0] * rng.uniform(0.45, 1.0)
+                top = rng.uniform(0.0, 0.35)
+                box = np.array(
+                    [
+                        toward(side, high + (low - high) * top, t),
+                        toward(side, low, t),
+                        toward(side, low, t + step * 0.92),
+                        toward(side, high + (low - high) * top, t + step * 0.92),
+                    ]
+                )
+                cv2.fillPoly(image, [box.astype(np.int32)], colour.tolist(), cv2.LINE_AA)
+                if rng.uniform() < 0.6:  # a light band or a logo across the package
+                    mid = high + (low - high) * rng.uniform(0.45, 0.7)
+                    band = np.array(
+                        [
+                            toward(side, mid, t),
+                            toward(side, mid + (low - high) * 0.1, t),
+                            toward(side, mid + (low - high) * 0.1, t + step * 0.92),
+                            toward(side, mid, t + step * 0.92),
+                        ]
+                    )
+                    cv2.fillPoly(image, [band.astype(np.int32)], (240, 236, 226), cv2.LINE_AA)
+                t += step
+            edge = [toward(side, low, 0.0), toward(side, low, far)]
+            cv2.line(image, edge[0], edge[1], (235, 235, 235), 4, cv2.LINE_AA)
+            for t in np.arange(0.02, far - 0.05, 0.07):
+                label = np.array(
+                    [
+                        toward(side, low - 6, t),
+                        toward(side, low + 6, t),
+                        toward(side, low + 6, t + 0.03),
+                        toward(side, low - 6, t + 0.03),
+                    ]
+                )
+                cv2.fillPoly(image, [label.astype(np.int32)], (250, 250, 245), cv2.LINE_AA)
+    end = np.array([toward(0, 0, far), toward(width, height, far)])
+    cv2.rectangle(image, tuple(end[0]), tuple(end[1]), (150, 160, 175), -1)
     return cv2.GaussianBlur(image, (0, 0), 0.7)
 
 

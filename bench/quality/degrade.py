@@ -173,6 +173,32 @@ SIXTH_HELD_OUT = Style(
 )
 
 
+# The seventh held-out split (run 11), written before any change of run 11: cast directions
+# no split used (in the gaps between all earlier directions on the log-chromaticity circle:
+# a blue-violet, a red-orange, an orange, a yellow-green, a cyan-green) at the fifth and
+# sixth splits' strength, occluders of new colours (a dark plum, a khaki, a navy, a
+# warm brown) with an irregular outline from the middle of a side, the widest sine stripes
+# yet at any angle, a nine-bladed defocus and exposure levels of its own.
+SEVENTH_HELD_OUT = Style(
+    casts=(
+        (1.23, 0.87, 0.93),
+        (0.86, 0.91, 1.27),
+        (0.81, 0.97, 1.27),
+        (0.86, 1.2, 0.97),
+        (1.04, 1.16, 0.83),
+    ),
+    occluder_colours=((60, 35, 55), (80, 110, 115), (70, 35, 25), (30, 45, 75)),
+    occluder_from_edge=True,
+    stripe_periods=(0.04, 0.09),
+    any_angle=True,
+    defocus_aspect=(1.0, 1.0),
+    occluder_shape="blob",
+    defocus_shape="nonagon",
+    dark_targets=(87.0, 52.0, 27.0),
+    bright_targets=(176.0, 208.0, 234.0),
+)
+
+
 def _pick(level: str, mild: float, moderate: float, severe: float) -> float:
     return {"mild": mild, "moderate": moderate, "severe": severe}[level]
 
@@ -211,7 +237,7 @@ def too_bright(
     return from_linear(to_linear(image) * _gain_to(image, 50, target))
 
 
-BLADES = {"pentagon": 5, "hexagon": 6, "heptagon": 7, "octagon": 8}
+BLADES = {"pentagon": 5, "hexagon": 6, "heptagon": 7, "octagon": 8, "nonagon": 9}
 
 
 def blur(image: Image, rng: np.random.Generator, level: str, style: Style = TRAINING) -> Image:

@@ -230,7 +230,9 @@ def cell_chroma(pixels: U8, grey: U8) -> F32:
     return np.asarray(chroma, np.float32)
 
 
-def chroma_drift(now: F32, before: F32, across_weight: float = 1.0) -> Measure:
+def chroma_drift(
+    now: F32, before: F32, across_weight: float = 1.0, scale_doubt: float = 0.0
+) -> Measure:
     """How far all colours moved the same way since the reference picture (log-chromaticity,
     in hundredths: 10 is a 10% change of one channel's gain against green).
 
@@ -242,6 +244,12 @@ def chroma_drift(now: F32, before: F32, across_weight: float = 1.0) -> Measure:
     ``across_weight`` counts the offset's green-magenta part (red and blue both against
     green) that many times: daylight, lamps and auto white balance move colours along the
     blue-amber axis (red against blue), a stuck IR-cut filter or a failed channel across it.
+
+    ``scale_doubt``: the drift is the smallest offset that any scale within that many standard
+    errors of the fitted one leaves.  A scene of one saturated colour (a hedge: every cell far
+    from grey, close to each other) barely tells its scale: a scale 0.07 off moves the offset
+    by 0.07 of the scene's colour, 10 hundredths for a hedge; fog, blur or other light over it
+    then read as a cast.  A cast moves cells of many colours alike, which pins the scale.
     """
     pairs = np.concatenate([now.reshape(-1, 2), before.reshape(-1, 2)], axis=1)
     pairs = pairs[~np.isnan(pairs).any(axis=1)]
@@ -252,8 +260,21 @@ def chroma_drift(now: F32, before: F32, across_weight: float = 1.0) -> Measure:
         residual = np.hypot(*(pairs[:, :2] - pairs[:, 2:] * offset[2] - offset[:2]).T)
         pairs = pairs[residual <= percentile(residual, 80)]
         offset = _fit_offset(pairs[:, :2], pairs[:, 2:])
-    along, across = (offset[1] - offset[0]) / SQRT2, (offset[0] + offset[1]) / SQRT2
-    return Measure(100.0 * float(np.hypot(along, across * across_weight)))
+    scale = float(offset[2])
+    low = high = scale
+    if scale_doubt > 0:
+        errors = pairs[:, :2] - pairs[:, 2:] * scale - offset[:2]
+        sigma = float(np.sqrt((errors**2).sum() / (2 * max(len(pairs) - 3, 1))))
+        spread = float(np.sqrt(((pairs[:, 2:] - pairs[:, 2:].mean(axis=0)) ** 2).sum()))
+        doubt = scale_doubt * sigma / max(spread, 1e-9)
+        low, high = max(scale - doubt, 0.0), min(scale + doubt, 1.5)
+    # The offset at scale s is mean(now) - s * mean(before); weighted, along and across.
+    weights = np.array([[-1.0, 1.0], [across_weight, across_weight]]) / SQRT2
+    moved = weights @ pairs[:, :2].mean(axis=0)
+    colour = weights @ pairs[:, 2:].mean(axis=0)
+    nearest = float(moved @ colour) / max(float(colour @ colour), 1e-12)
+    best = min(max(nearest, low), high)
+    return Measure(100.0 * float(np.hypot(*(moved - best * colour))))
 
 
 SQRT2 = float(np.sqrt(2.0))

@@ -22,6 +22,7 @@ from camhealth.health.sequence import (
     exposure_gain,
     picture_change,
     sample_of,
+    sharpness_kept,
     stripes_against,
     unchanged_share,
     view_match,
@@ -133,7 +134,7 @@ def diagnose(
             ImageFault.too_dark, "bright_level", m.bright_level(v), t.dark_bright_level, below=True
         ),
         _unless(bright, clear or bright.score >= 2.0, striped),
-        _unless(_blur(v, t), clear, striped),
+        _unless(_blur(v, sample, None if scene.detected else reference, t), clear, striped),
         _occlusion(v, sample, reference, pan if scene.detected else None, t),
         _unless(_color_cast(v, sample, None if scene.detected else reference, t), clear, striped),
         _judge(ImageFault.noise, "noise_sigma", m.noise_sigma(v), t.noise_sigma),
@@ -208,11 +209,24 @@ def _too_bright(
     return _unless(check, bright, f"median level {median:.0f} is not bright")
 
 
-def _blur(v: Views, t: QualityThresholds) -> FaultCheck:
+def _blur(v: Views, sample: Sample, reference: Sample | None, t: QualityThresholds) -> FaultCheck:
+    """``reference`` only when the view matches it."""
     sharpness, _ = m.edge_sharpness(v, t.blur_min_edges)
     check = _judge(ImageFault.blur, "edge_sharpness", sharpness, t.blur_max_sharpness, below=True)
     if not sharpness.known:
         return replace(check, note="too few edges to judge")
+    if not check.detected and reference is not None and sharpness.value < t.blur_soft_sharpness:
+        # Fine texture everywhere keeps edge sharpness over the bar when defocused (0.50-0.61
+        # at the moderate level); against the reference its fine detail is plainly gone.
+        kept = sharpness_kept(sample, reference)
+        if kept.known and kept.value < t.blur_kept_sharpness:
+            note = f"kept {kept.value:.2f} of the reference's fine detail"
+            check = replace(
+                check,
+                detected=True,
+                score=round(t.blur_kept_sharpness / max(kept.value, 0.01), 3),
+                note=note,
+            )
     # At night the few edges are lamps and their glow, soft by nature.
     return _unless(check, _judged_by_light(v, t), "too dark to judge")
 
@@ -263,7 +277,12 @@ def _color_cast(
         if m.colourless_cells(reference.chroma):
             drift = m.uniform_offset(sample.chroma)
         else:
-            drift = m.chroma_drift(sample.chroma, reference.chroma, t.color_cast_across_weight)
+            drift = m.chroma_drift(
+                sample.chroma,
+                reference.chroma,
+                t.color_cast_across_weight,
+                t.color_cast_scale_doubt,
+            )
         if drift.known:
             return _judge(
                 ImageFault.color_cast,

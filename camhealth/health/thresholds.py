@@ -72,6 +72,24 @@ class QualityThresholds(BaseModel):
         description="blur: edge sharpness (0-1, share of edge contrast lost to a re-blur) below "
         "this. Pictures with too few edges (sky, fog, bare walls) are never called blurred.",
     )
+    blur_soft_sharpness: float = Field(
+        0.62,
+        gt=0,
+        le=1,
+        description="blur, against the reference picture (same view): a picture whose edge "
+        "sharpness is under this (soft, though over blur_max_sharpness) is blurred when it "
+        "kept under blur_kept_sharpness of the reference's fine detail. Fine texture "
+        "everywhere (gravel, a lawn) keeps its sharpness over blur_max_sharpness when "
+        "defocused.",
+    )
+    blur_kept_sharpness: float = Field(
+        0.75,
+        gt=0,
+        le=1,
+        description="blur against the reference: share of the reference picture's fine detail "
+        "(relative to its coarser detail, in the thumbnails) under which a soft picture is "
+        "blurred. Moderate defocus keeps 0.57-0.86, healthy views 0.78 and over.",
+    )
     judge_min_median: float = Field(
         45.0,
         ge=0,
@@ -113,13 +131,22 @@ class QualityThresholds(BaseModel):
         "grey reference, a grey scene that turned one colour.",
     )
     color_cast_across_weight: float = Field(
-        1.3,
+        1.7,
         ge=1,
         description="color_cast against the reference: the drift's green-magenta part (red "
         "and blue both against green, as a stuck IR-cut filter or a failed channel gives) "
-        "counts this many times (1.3: a bar of about 13 across the axis). Daylight, lamps and "
+        "counts this many times (1.7: a bar of 10 across the axis). Daylight, lamps and "
         "auto white balance move colours along the blue-amber axis (red against blue), rarely "
-        "across it; fog and dusk over a green scene (foliage) move it up to about 12 across.",
+        "across it.",
+    )
+    color_cast_scale_doubt: float = Field(
+        4.0,
+        ge=0,
+        description="color_cast against the reference: the drift is the smallest offset left by "
+        "any scale of the colours (towards or away from grey) within this many standard errors "
+        "of the fitted one. A scene of one saturated colour (a hedge) barely tells its scale, "
+        "so fog, blur or other light over it would otherwise read as a cast of up to 32; a "
+        "cast moves cells of many colours alike, which pins the scale.",
     )
     color_cast_shift: float = Field(
         3.0,
