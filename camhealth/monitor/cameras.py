@@ -124,8 +124,8 @@ class Cameras:
         if frame is None or judged is None or diagnosis is None:
             return Outcome(state, events, moved=moved)
         picture = StoredPicture(watch.id, now, judged.packed, diagnosis_json(diagnosis))
-        evidence = (ref, frame.jpeg) if events and ref else None
-        reference = self._new_reference(watch, before, state, diagnosis, frame)
+        evidence = (ref, judged.jpeg) if events and ref else None
+        reference = self._new_reference(watch, before, state, judged)
         return Outcome(state, events, picture, evidence, reference, moved)
 
     async def diagnose(
@@ -166,8 +166,7 @@ class Cameras:
         watch: Watch,
         before: CameraState,
         after: CameraState,
-        diagnosis: FrameDiagnosis,
-        frame: FrameSample,
+        judged: Judged,
     ) -> bytes | None:
         """A camera without a reference view gets one after ``REFERENCE_AFTER`` clean pictures
         in a row while it was and stayed intact: a confirmed healthy view, never a first
@@ -176,10 +175,10 @@ class Cameras:
         if watch.id in self.referenced:
             return None
         healthy = before.intact.value is True and after.intact.value is True and not after.faults
-        clean = self._clean.get(watch.id, 0) + 1 if healthy and not diagnosis.faults else 0
+        clean = self._clean.get(watch.id, 0) + 1 if healthy and not judged.diagnosis.faults else 0
         if clean < REFERENCE_AFTER:
             self._clean[watch.id] = clean
             return None
         self._clean.pop(watch.id, None)
         self.referenced.add(watch.id)
-        return frame.jpeg
+        return judged.jpeg

@@ -43,10 +43,14 @@ TRACKER_WARNING = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 @dataclass(frozen=True)
 class Judged:
-    """A picture's diagnosis and its sample packed for the store, both made in the pool."""
+    """A picture's diagnosis, its sample packed for the store and its JPEG thumbnail (for
+    evidence and reference views), all made in the pool: the thumbnail's conversion and
+    encoding on the event loop were 8% of its time at 20,000 cameras, where every camera's
+    first pictures come with events."""
 
     diagnosis: FrameDiagnosis
     packed: bytes
+    jpeg: bytes
 
 
 def judge(
@@ -60,7 +64,7 @@ def judge(
     diagnosis = diagnose(
         frame.image, thresholds, previous=_unpacked(previous), reference=_unpacked(reference)
     )
-    return Judged(diagnosis, pack_sample(diagnosis.sample))
+    return Judged(diagnosis, pack_sample(diagnosis.sample), frame.jpeg)
 
 
 def _unpacked(packed: bytes | None) -> Sample | None:

@@ -44,6 +44,9 @@ def test_a_worker_judges_a_decoded_picture_as_the_monitor_would() -> None:
         [c.score for c in local.diagnosis.checks], abs=1e-6
     )
     assert remote.packed == local.packed
+    # The evidence thumbnail comes back made: the monitor's loop converts and encodes nothing.
+    thumb = cv2.imdecode(np.frombuffer(remote.jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert thumb.shape == (360, 640, 3) and remote.jpeg == local.jpeg
 
 
 def test_a_dead_worker_fails_its_own_job_and_the_pool_comes_back() -> None:
