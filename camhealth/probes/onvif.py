@@ -125,6 +125,10 @@ class OnvifClients:
 
     async def start(self) -> None:
         """Parse the WSDLs (about a second of CPU, once) and open the session; idempotent."""
+        if self._session is not None:
+            # Not through the lock: its waiters pass one per turn of the event loop, and at
+            # 20,000 cameras ~200 ONVIF probes queued there, each holding a global slot.
+            return
         async with self._starting:  # concurrent first probes parse the WSDLs once
             if self._session is not None:
                 return
