@@ -18,6 +18,7 @@ import ssl
 from urllib.parse import urlsplit
 
 from camhealth.probes.results import FailureCode, ProbeError
+from camhealth.probes.sockets import open_connection
 from camhealth.probes.wire import MAX_HEADERS, MAX_LINE, READ_LIMIT, protocol_error, read_line
 
 MAX_REPLY = 256 * 1024  # a GetProfiles reply of a 16-channel NVR is ~100 KB
@@ -111,8 +112,8 @@ class SoapChannel:
     async def _exchange(self, action: str, envelope: bytes) -> tuple[int, bytes]:
         if self._streams is None:
             try:  # READ_LIMIT, not MAX_LINE: see wire.py; lines are capped as they are read
-                self._streams = await asyncio.open_connection(
-                    self._host, self._port, ssl=self._tls, limit=READ_LIMIT
+                self._streams = await open_connection(
+                    self._host, self._port, tls=self._tls, limit=READ_LIMIT
                 )
             except ssl.SSLCertVerificationError:
                 raise untrusted() from None

@@ -22,6 +22,7 @@ from camhealth.probes.auth import CHALLENGES, Authenticator, Credentials
 from camhealth.probes.media import InterleavedSource, RtpSource, UdpSource
 from camhealth.probes.results import FailureCode, ProbeError, ProbeKind, ProbeResult
 from camhealth.probes.sdp import VideoTrack, parse_sdp
+from camhealth.probes.sockets import open_connection
 from camhealth.probes.steps import Steps, Target, run_probe
 from camhealth.probes.wire import READ_LIMIT, Response, read_response
 
@@ -65,9 +66,7 @@ class RtspClient:
         parts = urlsplit(url)
         if parts.scheme.lower() != "rtsp" or not parts.hostname:
             raise ProbeError(FailureCode.protocol_error, "not an rtsp:// URL")
-        reader, writer = await asyncio.open_connection(
-            parts.hostname, parts.port or 554, limit=READ_LIMIT
-        )
+        reader, writer = await open_connection(parts.hostname, parts.port or 554, limit=READ_LIMIT)
         return cls(url, credentials, reader, writer)
 
     async def send(self, method: str, url: str, headers: dict[str, str] | None = None) -> Response:
