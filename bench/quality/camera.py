@@ -4,7 +4,8 @@ Sources are the real photographs that ship inside scikit-image (no network): eac
 "scene" a camera can look at.  The fourth held-out split adds photographs that ship inside
 scikit-learn's and matplotlib's wheels; those two are installed only for that generator run
 (``uv run --with scikit-learn --with matplotlib``), not as project dependencies; the fifth
-adds two procedural scenes, an indoor corridor and a car park; the seventh a shop aisle.
+adds two procedural scenes, an indoor corridor and a car park; the seventh a shop aisle; the
+eighth an open-plan office.
 Frames come
 out as BGR uint8 arrays, as a decoder gives them.
 """
@@ -40,6 +41,7 @@ SCENES = {
     "corridor": lambda: corridor(),
     "car_park": lambda: car_park(),
     "shop_aisle": lambda: shop_aisle(),
+    "office": lambda: office(),
 }
 
 
@@ -410,6 +412,102 @@ def shop_aisle(seed: int = 2031) -> Image:
                 cv2.fillPoly(image, [label.astype(np.int32)], (250, 250, 245), cv2.LINE_AA)
     end = np.array([toward(0, 0, far), toward(width, height, far)])
     cv2.rectangle(image, tuple(end[0]), tuple(end[1]), (150, 160, 175), -1)
+    return cv2.GaussianBlur(image, (0, 0), 0.7)
+
+
+def office(seed: int = 2032) -> Image:
+    """A procedural open-plan office seen from a ceiling corner (RGB): a dark carpet with a fine
+    weave, rows of pale desks with dark monitors (their screens lit blue-white), chairs, a
+    whiteboard, and a window wall on the left whose daylight view (sky, buildings) is much
+    brighter than the room: an indoor scene with a large bright region of its own."""
+    rng = np.random.default_rng(seed)
+    height, width = 720, 1080
+    image = np.zeros((height, width, 3), np.float32)
+    image[:] = (205, 200, 190)  # the back wall
+    image = np.clip(image + _texture(rng, (height, width), 2.0, 2.0)[..., None], 0, 255)
+    horizon = int(height * 0.38)
+    # Carpet: dark blue-grey with a fine weave.
+    weave = _texture(rng, (height - horizon, width), 9.0, 0.8)
+    carpet = np.array((70, 76, 88), np.float32) + weave[..., None]
+    image[horizon:] = np.clip(carpet, 0, 255)
+    image = image.astype(np.uint8)
+    # Ceiling with a grid of lit panels.
+    cv2.rectangle(image, (0, 0), (width, int(height * 0.12)), (228, 228, 224), -1)
+    for x in range(60, width, 180):
+        cv2.rectangle(image, (x, 12), (x + 90, 40), (255, 255, 250), -1, cv2.LINE_AA)
+    # The window wall: mullions over a bright view of sky and buildings.
+    left = int(width * 0.28)
+    view = np.zeros((height, left, 3), np.uint8)
+    view[:] = (236, 240, 246)
+    for _ in range(7):
+        bx = int(rng.integers(0, left))
+        top = int(rng.integers(int(height * 0.25), int(height * 0.5)))
+        shade = int(rng.integers(150, 215))
+        cv2.rectangle(view, (bx, top), (bx + int(rng.integers(30, 90)), height), (shade,) * 3, -1)
+    window = np.array([(0, 0), (left, int(height * 0.14)), (left, int(height * 0.62)), (0, height)])
+    mask = np.zeros((height, width), np.uint8)
+    cv2.fillPoly(mask, [window.astype(np.int32)], 255)
+    image[:, :left][mask[:, :left] > 0] = view[mask[:, :left] > 0]
+    for x in np.linspace(0, left, 5):
+        cv2.line(image, (int(x), 0), (int(x), height), (90, 92, 96), 5, cv2.LINE_AA)
+    # A whiteboard on the back wall.
+    cv2.rectangle(
+        image,
+        (int(width * 0.62), int(height * 0.17)),
+        (int(width * 0.86), int(height * 0.33)),
+        (244, 244, 242),
+        -1,
+        cv2.LINE_AA,
+    )
+    for k in range(4):
+        y = int(height * (0.2 + 0.03 * k))
+        cv2.line(
+            image, (int(width * 0.64), y), (int(width * (0.7 + 0.03 * k)), y), (40, 60, 150), 2
+        )
+    # Rows of desks, nearer rows larger and lower.
+    for row, (y, scale) in enumerate(((0.44, 0.55), (0.55, 0.75), (0.72, 1.0))):
+        top = int(height * y)
+        for x in np.arange(left + 10 - row * 80, width, 230 * scale):
+            w, d = int(200 * scale), int(60 * scale)
+            cv2.rectangle(
+                image, (int(x), top), (int(x) + w, top + d), (196, 178, 150), -1, cv2.LINE_AA
+            )
+            cv2.rectangle(
+                image,
+                (int(x), top + d),
+                (int(x) + w, top + d + int(10 * scale)),
+                (150, 132, 110),
+                -1,
+            )
+            for m in (0.15, 0.55):
+                mx = int(x + w * m)
+                cv2.rectangle(
+                    image,
+                    (mx, top - int(55 * scale)),
+                    (mx + int(70 * scale), top),
+                    (28, 28, 32),
+                    -1,
+                    cv2.LINE_AA,
+                )
+                cv2.rectangle(
+                    image,
+                    (mx + 4, top - int(51 * scale)),
+                    (mx + int(66 * scale), top - 6),
+                    (190, 205, 225) if rng.uniform() < 0.7 else (40, 44, 50),
+                    -1,
+                )
+            chair = [int(c) for c in rng.integers(20, 120, 3)]
+            cv2.ellipse(
+                image,
+                (int(x + w * 0.5), top + d + int(40 * scale)),
+                (int(30 * scale), int(22 * scale)),
+                0,
+                0,
+                360,
+                chair,
+                -1,
+                cv2.LINE_AA,
+            )
     return cv2.GaussianBlur(image, (0, 0), 0.7)
 
 

@@ -199,6 +199,33 @@ SEVENTH_HELD_OUT = Style(
 )
 
 
+# The eighth held-out split (run 12), written before any change of run 12: cast directions
+# no split used (a violet-pink, a cyan, a yellow-orange, a spring green, a brick red), placed
+# between earlier directions, at the fifth to seventh splits' strength; occluders of new
+# colours (an olive, a tan, a dark teal, a mauve) with an irregular outline from a corner;
+# hard-edged bars of long period at any angle; a ten-bladed defocus; exposure levels of its
+# own.
+EIGHTH_HELD_OUT = Style(
+    casts=(
+        (1.1, 0.86, 1.2),
+        (0.84, 1.1, 1.12),
+        (1.22, 1.1, 0.86),
+        (0.92, 1.2, 1.04),
+        (1.18, 0.92, 0.9),
+    ),
+    occluder_colours=((45, 50, 40), (100, 85, 70), (25, 38, 38), (75, 60, 80)),
+    occluder_from_edge=False,
+    stripe_periods=(0.03, 0.07),
+    any_angle=True,
+    defocus_aspect=(1.0, 1.0),
+    occluder_shape="blob",
+    defocus_shape="decagon",
+    dark_targets=(86.0, 49.0, 23.0),
+    bright_targets=(179.0, 206.0, 233.0),
+    stripe_wave="square",
+)
+
+
 def _pick(level: str, mild: float, moderate: float, severe: float) -> float:
     return {"mild": mild, "moderate": moderate, "severe": severe}[level]
 
@@ -237,7 +264,7 @@ def too_bright(
     return from_linear(to_linear(image) * _gain_to(image, 50, target))
 
 
-BLADES = {"pentagon": 5, "hexagon": 6, "heptagon": 7, "octagon": 8, "nonagon": 9}
+BLADES = {"pentagon": 5, "hexagon": 6, "heptagon": 7, "octagon": 8, "nonagon": 9, "decagon": 10}
 
 
 def blur(image: Image, rng: np.random.Generator, level: str, style: Style = TRAINING) -> Image:

@@ -20,6 +20,7 @@ from camhealth.health.sequence import (
     THUMB_SIZE,
     Sample,
     exposure_gain,
+    near_white_share,
     picture_change,
     sample_of,
     sharpness_kept,
@@ -186,11 +187,18 @@ def _too_bright(
     fault = ImageFault.too_bright
     check = _judge(fault, "clipped_fraction", m.clipped_fraction(v), t.bright_clipped_fraction)
     channels = m.channel_clipped_fraction(v)
+    gain = exposure_gain(sample, reference) if reference is not None else Measure(0.0, False)
+    beyond = channels
+    if reference is not None and gain.known:
+        # The same view: a channel clipped where the reference was already white or nearly (a
+        # white sky, a lit ceiling: 27-61% of a temple or corridor view) says nothing; a cast
+        # over it clips one channel there (44-46% of those views, at a median of 198-214).
+        held = near_white_share(reference)
+        beyond = replace(channels, value=max(channels.value - held, 0.0))
     candidates = [
         check,
-        _judge(fault, "channel_clipped_fraction", channels, t.bright_channel_clipped_fraction),
+        _judge(fault, "channel_clipped_fraction", beyond, t.bright_channel_clipped_fraction),
     ]
-    gain = exposure_gain(sample, reference) if reference is not None else Measure(0.0, False)
     if gain.known:
         # A scene without highlights (a grey surface) overexposed clips nothing: its levels
         # were multiplied, where snow and fog lift them towards white.
@@ -215,7 +223,14 @@ def _blur(v: Views, sample: Sample, reference: Sample | None, t: QualityThreshol
     check = _judge(ImageFault.blur, "edge_sharpness", sharpness, t.blur_max_sharpness, below=True)
     if not sharpness.known:
         return replace(check, note="too few edges to judge")
-    if not check.detected and reference is not None and sharpness.value < t.blur_soft_sharpness:
+    if check.detected and reference is not None:
+        # Water and other soft scenes sit under the bar by nature (0.45-0.50); defocus loses
+        # the reference's fine detail (0.86 of it at most kept), the scene's own softness none.
+        kept = sharpness_kept(sample, reference)
+        if kept.known and kept.value >= t.blur_as_reference:
+            note = f"as soft as its reference (kept {kept.value:.2f} of its fine detail)"
+            check = replace(check, detected=False, note=note)
+    elif not check.detected and reference is not None and sharpness.value < t.blur_soft_sharpness:
         # Fine texture everywhere keeps edge sharpness over the bar when defocused (0.50-0.61
         # at the moderate level); against the reference its fine detail is plainly gone.
         kept = sharpness_kept(sample, reference)
@@ -348,7 +363,11 @@ def _lost_detail(now: Sample, reference: Sample) -> Mask:
         # The picture lost detail nearly everywhere (blur, fog): an occluder leaves the rest of
         # the view as it was, so only cells that also turned dark can be one.
         lost[:] = False
-    lost |= _darkened(now, reference)
+    # A covered cell is darker than it was: fog and snow lift a scene's dark parts far more
+    # than its white sky (china: cells at 1.04-1.37 of their level against a typical 1.87-2.29,
+    # "darkened" only relative to the rest); an occluder under doubled exposure still came out
+    # at 0.86-0.96 of its cells' level.
+    lost |= _darkened(now, reference) & (now.level < reference.level)
     if float(np.mean(now.level < 0.5 * reference.level)) >= 0.8:
         lost &= now.level >= 35  # night: nearly every cell darkened, not just a covered patch
     return np.asarray(lost, dtype=bool)

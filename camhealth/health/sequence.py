@@ -241,6 +241,18 @@ def sharpness_kept(current: Sample, reference: Sample) -> Measure:
     return Measure(now / before)
 
 
+# A thumbnail pixel (an average over about 12x12 pixels of a 1080p frame) this bright is white
+# or nearly: a clipped sky, a lit ceiling, a white wall in full light.
+NEAR_WHITE = 235
+
+
+def near_white_share(sample: Sample) -> float:
+    """Share of the sample's thumbnail that is white or nearly (``NEAR_WHITE``): what the
+    reference picture already had at the top of the range, where any colour channel clips
+    at once under a little more light or another white balance."""
+    return float(np.count_nonzero(sample.thumb >= NEAR_WHITE)) / sample.thumb.size
+
+
 def exposure_gain(current: Sample, reference: Sample) -> Measure:
     """By how much the cells' brightness was multiplied since the reference picture: the slope
     of a straight-line fit of the current cell levels on the reference's, over cells neither

@@ -90,6 +90,15 @@ class QualityThresholds(BaseModel):
         "(relative to its coarser detail, in the thumbnails) under which a soft picture is "
         "blurred. Moderate defocus keeps 0.57-0.86, healthy views 0.78 and over.",
     )
+    blur_as_reference: float = Field(
+        0.95,
+        gt=0,
+        le=2,
+        description="blur against the reference picture (same view): a picture under "
+        "blur_max_sharpness that kept at least this share of the reference's fine detail is "
+        "as soft as its reference, the scene's own look (water, mist), not defocus. "
+        "Defocus under blur_max_sharpness keeps 0.86 at most on the tuning splits.",
+    )
     judge_min_median: float = Field(
         45.0,
         ge=0,
