@@ -12,6 +12,8 @@ out as BGR uint8 arrays, as a decoder gives them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 import skimage.data
@@ -248,21 +250,39 @@ def street(seed: int = 2028) -> Image:
     return cv2.GaussianBlur(image, (0, 0), 0.7)
 
 
+ROOM = (720, 1080)  # height, width of the procedural indoor views
+Toward = Callable[[float, float, float], tuple[int, int]]
+
+
+def _perspective_room(
+    rng: np.random.Generator,
+    colour: tuple[int, int, int],
+    grain: float,
+    across: tuple[float, float],
+    rise: float,
+) -> tuple[Image, Toward]:
+    """An indoor view's plain textured background and its perspective: ``toward(x, y, t)``
+    is the point a share ``t`` of the way from (x, y) to the vanishing point, drawn at
+    ``across`` of the width and ``rise`` of the height."""
+    height, width = ROOM
+    vx, vy = int(width * rng.uniform(*across)), int(height * rise)
+    image = np.zeros((height, width, 3), np.float32)
+    image[:] = colour
+    image = np.clip(image + _texture(rng, (height, width), grain, 1.5)[..., None], 0, 255)
+
+    def toward(x: float, y: float, t: float) -> tuple[int, int]:
+        return int(x + (vx - x) * t), int(y + (vy - y) * t)
+
+    return image.astype(np.uint8), toward
+
+
 def corridor(seed: int = 2029) -> Image:
     """A procedural indoor corridor in perspective (RGB): a tiled floor, painted walls with
     doors and notice boards, a ceiling with a row of lit panels; the view of a hospital, a
     library or a station concourse camera (large plain surfaces, one repeating floor)."""
     rng = np.random.default_rng(seed)
-    height, width = 720, 1080
-    vx, vy = int(width * rng.uniform(0.45, 0.55)), int(height * 0.45)
-    image = np.zeros((height, width, 3), np.float32)
-    image[:] = (212, 214, 206)
-    image = np.clip(image + _texture(rng, (height, width), 3.0, 1.5)[..., None], 0, 255)
-    image = image.astype(np.uint8)
-
-    def toward(x: float, y: float, t: float) -> tuple[int, int]:
-        return int(x + (vx - x) * t), int(y + (vy - y) * t)
-
+    height, width = ROOM
+    image, toward = _perspective_room(rng, (212, 214, 206), 3.0, (0.45, 0.55), 0.45)
     far = 0.85
     ceiling = np.array([(0, 0), (width, 0), toward(width, 0, far), toward(0, 0, far)])
     floor = np.array(
@@ -334,16 +354,8 @@ def shop_aisle(seed: int = 2031) -> Image:
     ceiling lights' reflections, a row of lights overhead (many small saturated patches, the
     colours spread over the whole hue circle, unlike any other scene)."""
     rng = np.random.default_rng(seed)
-    height, width = 720, 1080
-    vx, vy = int(width * rng.uniform(0.46, 0.54)), int(height * 0.42)
-    image = np.zeros((height, width, 3), np.float32)
-    image[:] = (226, 226, 222)
-    image = np.clip(image + _texture(rng, (height, width), 2.5, 1.5)[..., None], 0, 255)
-    image = image.astype(np.uint8)
-
-    def toward(x: float, y: float, t: float) -> tuple[int, int]:
-        return int(x + (vx - x) * t), int(y + (vy - y) * t)
-
+    height, width = ROOM
+    image, toward = _perspective_room(rng, (226, 226, 222), 2.5, (0.46, 0.54), 0.42)
     far = 0.88
     floor = np.array(
         [(0, height), (width, height), toward(width, height, far), toward(0, height, far)]
