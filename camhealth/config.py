@@ -78,6 +78,15 @@ class ProbesConfig(_Section):
     rtsp_interval: float = Field(60.0, gt=0, description="Seconds between RTSP probes.")
     frames_interval: float = Field(300.0, gt=0, description="Seconds between frame samples.")
     platform_interval: float = Field(300.0, gt=0, description="Seconds between platform checks.")
+    identity_interval: float = Field(
+        600.0,
+        gt=0,
+        description="Least seconds between two GetDeviceInformation requests to one camera: the "
+        "onvif probe reads the clock every time and the identity (vendor, model, firmware, "
+        "serial) at most this often, and again after any failed probe. A serial changes only "
+        "when a camera is replaced; the credentials are checked by every rtsp probe. Set it to "
+        "onvif_interval or less to ask every time.",
+    )
     concurrency: int = Field(
         256, gt=0, description="ONVIF and RTSP probes in flight at once, all cameras."
     )

@@ -243,7 +243,7 @@ def _observe(s: CameraState, obs: Observation, cfg: HealthConfig, now: datetime)
         online=online,
         maintenance=s.maintenance.observe(obs.in_maintenance, 1, now),
         probes=_remember(s.probes, LastProbe(obs.probe, now, obs.failure, obs.duration)),
-        device=obs.device or s.device,
+        device=_device(obs.device, s.device),
         codec=obs.codec or s.codec,
         updated_at=now,
     )
@@ -254,6 +254,13 @@ def _observe(s: CameraState, obs: Observation, cfg: HealthConfig, now: datetime)
     if obs.size is not None and obs.failure is None:
         return _sized(s, obs.size, now)
     return s
+
+
+def _device(new: DeviceFacts | None, old: DeviceFacts | None) -> DeviceFacts | None:
+    """The newest facts; a probe that read only the clock keeps the identity known before."""
+    if new is None or old is None or new.serial or new.vendor or new.model or new.firmware:
+        return new or old
+    return replace(old, clock_skew_seconds=new.clock_skew_seconds)
 
 
 def _sized(s: CameraState, size: StreamSize | DiagnosisLike, now: datetime) -> CameraState:

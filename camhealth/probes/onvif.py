@@ -1,4 +1,4 @@
-"""The ``onvif`` probe: clock skew and identity every minute, stream discovery when needed.
+"""The ``onvif`` probe: clock skew every minute, identity less often, discovery when needed.
 
 Steps, each timed:
 1. ``time``: GetSystemDateAndTime without authentication (the service is alive; the clock skew,
@@ -6,7 +6,10 @@ Steps, each timed:
    for this (a deviation seen in the field) is asked once more with credentials.
 2. ``device_info``: GetDeviceInformation with WS-Security (the credentials work; vendor, model,
    firmware, serial). The token's timestamp is shifted by the measured skew, as ONVIFCamera's
-   ``adjust_time`` does, so a camera whose clock is off still accepts it.
+   ``adjust_time`` does, so a camera whose clock is off still accepts it. The monitor asks it
+   at most every ``probes.identity_interval`` per camera (``identify``): facts that change when
+   a camera is replaced, whose WS-Security request cost the cameras a fifth of their work
+   for our reachability probes (bench/probes.md).
 3. ``discovery`` (only when asked, i.e. the registry has no stream URL): GetCapabilities for the
    media service, GetProfiles and GetStreamUri for the first two profiles (main, then sub).
 
@@ -261,10 +264,14 @@ def _classify_onvif(exc: BaseException, step: str) -> tuple[FailureCode, str]:
     return classify(exc, step)
 
 
-async def probe_onvif(target: Target, clients: OnvifClients, discover: bool = False) -> ProbeResult:
+async def probe_onvif(
+    target: Target, clients: OnvifClients, discover: bool = False, identify: bool = True
+) -> ProbeResult:
     """Clock skew and identity of the device at ``target.url`` (its device service URL).
 
-    With ``discover``, also its stream URIs (in ``DeviceFacts.stream_uris``, main first).
+    Without ``identify`` only the clock is asked (``DeviceFacts`` then holds the skew alone):
+    the monitor reads a camera's identity less often than its clock. With ``discover``, also
+    its stream URIs (in ``DeviceFacts.stream_uris``, main first).
     """
 
     async def probe(steps: Steps) -> None:
@@ -272,8 +279,11 @@ async def probe_onvif(target: Target, clients: OnvifClients, discover: bool = Fa
         try:
             async with steps.step("time"):
                 skew = await _clock_skew(channel, target)
-            async with steps.step("device_info"):
-                steps.device = await _device_info(channel, target, skew)
+            if identify or discover:
+                async with steps.step("device_info"):
+                    steps.device = await _device_info(channel, target, skew)
+            else:
+                steps.device = DeviceFacts(clock_skew_seconds=round(skew, 3))
             # Discovery goes over zeep's own session: no need to keep this socket open meanwhile.
             channel.close()
             if discover:

@@ -85,6 +85,7 @@ class Probers:
         )
         self.decoder = FrameDecoder(decode_workers)
         self._platform_runs: dict[str, int] = {}  # camera id → platform checks so far
+        self._identified: dict[str, float] = {}  # camera id → loop time of its last identity
 
     async def start(self) -> None:
         """Parse the ONVIF WSDLs now, before any probe's deadline runs (else the first does)."""
@@ -95,20 +96,36 @@ class Probers:
         self.decoder.close()
 
     def forget(self, camera_ids: Iterable[str]) -> None:
-        """Cameras removed from the registry: their platform check counts go."""
+        """Cameras removed from the registry: their platform check counts and identity times
+        go."""
         for camera_id in camera_ids:
             self._platform_runs.pop(camera_id, None)
+            self._identified.pop(camera_id, None)
 
     async def run(self, kind: ProbeKind, camera: Watched) -> ProbeResult:
         target = camera.targets[kind]
         if kind is ProbeKind.onvif:
-            await self.onvif.start()  # only fleets with ONVIF URLs pay for the WSDLs
-            return await probe_onvif(target, self.onvif, discover=camera.discover)
+            return await self.identify(camera, target)
         if kind is ProbeKind.rtsp:
             return await probe_rtsp(target)
         if kind is ProbeKind.frames:
             return await probe_frames(target, self.decoder)
         return await self.platform(camera)
+
+    async def identify(self, camera: Watched, target: Target) -> ProbeResult:
+        """The onvif probe, asking the identity only when ``identity_interval`` has passed
+        since the camera's last, or its last probe failed (a replaced camera, changed
+        credentials, a restart of ours: all are seen at the next probe)."""
+        await self.onvif.start()  # only fleets with ONVIF URLs pay for the WSDLs
+        now = asyncio.get_running_loop().time()
+        last = self._identified.pop(camera.id, None)
+        due = last is None or now - last >= self.config.identity_interval
+        if due:
+            last = now
+        result = await probe_onvif(target, self.onvif, discover=camera.discover, identify=due)
+        if result.ok and last is not None:
+            self._identified[camera.id] = last
+        return result
 
     async def platform(self, camera: Watched) -> ProbeResult:
         """The camera through the sharing platform's relay, and directly, at the same moment.

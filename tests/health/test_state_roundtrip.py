@@ -93,3 +93,18 @@ def test_device_and_codec_facts_are_remembered_from_the_probes_that_learn_them()
         [Observation.of(onvif), Observation.of(rtsp), failed(K.rtsp, FailureCode.timeout)]
     )
     assert state.device == DEVICE and state.codec == "h265"
+
+
+def test_a_clock_only_probe_keeps_the_identity_and_moves_the_skew():
+    clock_only = DeviceFacts(clock_skew_seconds=41.0)
+    state, _ = run([Observation(K.onvif, device=DEVICE), Observation(K.onvif, device=clock_only)])
+    assert state.device is not None
+    assert (state.device.vendor, state.device.model) == ("Hikvision", "DS-2CD2T47")
+    assert state.device.stream_uris == DEVICE.stream_uris
+    assert state.device.clock_skew_seconds == 41.0
+
+
+def test_a_new_identity_replaces_the_old_one_whole():
+    replaced = DeviceFacts("Dahua", "IPC-HFW", None, serial="NEW", clock_skew_seconds=0.5)
+    state, _ = run([Observation(K.onvif, device=DEVICE), Observation(K.onvif, device=replaced)])
+    assert state.device == replaced

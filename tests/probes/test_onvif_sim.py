@@ -87,3 +87,17 @@ async def test_wrong_password(sim: Sim, clients: OnvifClients) -> None:
 async def test_closed_port(clients: OnvifClients) -> None:
     result = await probe_onvif(Target("http://127.0.0.1:1/onvif/device_service"), clients)
     assert result.failure == FailureCode.refused
+
+
+async def test_clock_only_probe_leaves_the_identity_out(sim: Sim, clients: OnvifClients) -> None:
+    result = await probe_onvif(onvif_target(sim), clients, identify=False)
+    assert result.ok, result.detail
+    assert [p.name for p in result.phases] == ["time"]
+    assert result.device is not None and result.device.serial is None
+    assert result.device.clock_skew_seconds is not None
+
+
+async def test_discovery_asks_the_identity_too(sim: Sim, clients: OnvifClients) -> None:
+    result = await probe_onvif(onvif_target(sim), clients, discover=True, identify=False)
+    assert result.ok, result.detail
+    assert result.device is not None and result.device.serial == sim.camera.serial
