@@ -5,7 +5,7 @@ Sources are the real photographs that ship inside scikit-image (no network): eac
 scikit-learn's and matplotlib's wheels; those two are installed only for that generator run
 (``uv run --with scikit-learn --with matplotlib``), not as project dependencies; the fifth
 adds two procedural scenes, an indoor corridor and a car park; the seventh a shop aisle; the
-eighth an open-plan office.
+eighth an open-plan office; the ninth a city street at night.
 Frames come
 out as BGR uint8 arrays, as a decoder gives them.
 """
@@ -44,6 +44,7 @@ SCENES = {
     "car_park": lambda: car_park(),
     "shop_aisle": lambda: shop_aisle(),
     "office": lambda: office(),
+    "night_street": lambda: night_street(),
 }
 
 
@@ -520,6 +521,84 @@ def office(seed: int = 2032) -> Image:
                 -1,
                 cv2.LINE_AA,
             )
+    return cv2.GaussianBlur(image, (0, 0), 0.7)
+
+
+def night_street(seed: int = 2033) -> Image:
+    """A procedural city street at night in perspective (RGB): a dark sky, dark facades with a
+    few lit windows, lit shop windows along the pavements, street lamps whose heads clip and
+    whose pools of light fall on a wet road, tail lights: a city camera's night view, mostly
+    dark with small regions brighter than anything by day."""
+    rng = np.random.default_rng(seed)
+    height, width = 720, 1080
+    vx, vy = int(width * rng.uniform(0.45, 0.55)), int(height * 0.38)
+    image = np.zeros((height, width, 3), np.float32)
+    glow = np.linspace(0, 1, vy)[:, None, None]
+    image[:vy] = np.array([8, 10, 24]) * (1 - glow) + np.array([34, 30, 38]) * glow
+    image[vy:] = (26, 26, 30)
+
+    def toward(x: float, y: float, t: float) -> tuple[int, int]:
+        return int(x + (vx - x) * t), int(y + (vy - y) * t)
+
+    far = 0.85
+    for side in (0, width):
+        top, foot = (side, int(-height * 0.4)), (side, int(height * 0.82))
+        wall = np.array([top, toward(*top, far), toward(*foot, far), foot], np.int32)
+        cv2.fillPoly(image, [wall], (38, 33, 30), cv2.LINE_AA)
+        for row in np.linspace(0.0, 0.62, 6):
+            for t in np.linspace(0.05, 0.75, 8):
+                y0, y1 = (
+                    -height * 0.4 + row * height * 1.2,
+                    -height * 0.4 + (row + 0.07) * height * 1.2,
+                )
+                lit = rng.uniform() < 0.3
+                glass = (235, 190, 120) if lit else (20, 22, 28)
+                pane = [toward(side, y0, t), toward(side, y1, t), toward(side, y1, t + 0.045)]
+                pane.append(toward(side, y0, t + 0.045))
+                cv2.fillPoly(image, [np.array(pane, np.int32)], glass, cv2.LINE_AA)
+        # Shop windows at street level, lit, with goods as coloured blocks and a sign above.
+        for t in np.arange(0.02, 0.7, 0.14):
+            y0, y1 = height * 0.56, height * 0.8
+            shop = [toward(side, y0, t), toward(side, y1, t), toward(side, y1, t + 0.1)]
+            shop.append(toward(side, y0, t + 0.1))
+            cv2.fillPoly(image, [np.array(shop, np.int32)], (250, 238, 205), cv2.LINE_AA)
+            for _ in range(4):
+                u = t + rng.uniform(0.0, 0.08)
+                a, b = toward(side, y1 - 30, u), toward(side, y1, u + 0.015)
+                colour = [int(c) for c in rng.integers(30, 220, 3)]
+                cv2.rectangle(image, a, b, colour, -1, cv2.LINE_AA)
+            sign = [toward(side, y0 - 28, t), toward(side, y0 - 6, t + 0.1)]
+            colour = [int(c) for c in rng.integers(60, 255, 3)]
+            cv2.rectangle(image, sign[0], sign[1], colour, -1, cv2.LINE_AA)
+    road = np.array([(0, height), toward(width * 0.2, height, 0.999), (width, height)], np.int32)
+    cv2.fillPoly(image, [road], (22, 22, 25), cv2.LINE_AA)
+    for start in np.arange(0.0, 0.9, 0.12):
+        dash = [toward(vx - 8, height, start), toward(vx + 8, height, start)]
+        dash += [toward(vx + 8, height, start + 0.06), toward(vx - 8, height, start + 0.06)]
+        cv2.fillPoly(image, [np.array(dash, np.int32)], (120, 118, 110), cv2.LINE_AA)
+    light = np.zeros((height, width), np.float32)
+    pools = np.zeros((height, width), np.float32)
+    for t in np.linspace(0.0, 0.75, 5):
+        for side in (0.08, 0.92):
+            foot = toward(width * side, height, t)
+            head = (foot[0], int(foot[1] - height * 0.6 * (1 - t)))
+            cv2.line(image, foot, head, (30, 32, 36), max(1, int(7 * (1 - t))), cv2.LINE_AA)
+            cv2.circle(light, head, max(2, int(12 * (1 - t))), 4.0, -1, cv2.LINE_AA)
+            pool = (int(foot[0] + (vx - foot[0]) * 0.15), foot[1] - int(10 * (1 - t)))
+            axes = (max(3, int(160 * (1 - t))), max(2, int(40 * (1 - t))))
+            cv2.ellipse(pools, pool, axes, 0, 0, 360, 0.3, -1, cv2.LINE_AA)
+    for t in (0.2, 0.45, 0.6):
+        base = toward(width * rng.uniform(0.4, 0.6), height * 0.98, t)
+        for dx in (-40, 40):
+            tail = (base[0] + int(dx * (1 - t)), base[1] - int(25 * (1 - t)))
+            cv2.circle(image, tail, max(2, int(7 * (1 - t))), (255, 30, 20), -1, cv2.LINE_AA)
+    halo = cv2.GaussianBlur(light, (0, 0), width * 0.012)
+    halo += cv2.GaussianBlur(pools, (0, 0), width * 0.025)  # light pools on the wet road
+    lamp = np.array([255, 214, 150], np.float32) / 255
+    linear = (np.clip(image, 0, 255) / 255.0) ** 2.2 + np.maximum(light, halo)[..., None] * lamp
+    image = np.clip(linear, 0, 1) ** (1 / 2.2) * 255
+    grain = _texture(rng, (height, width), 3.0, 0.8)[..., None]
+    image = np.clip(image + grain, 0, 255).astype(np.uint8)
     return cv2.GaussianBlur(image, (0, 0), 0.7)
 
 

@@ -36,6 +36,8 @@ class Style:
     bright_targets: tuple[float, float, float] = (180.0, 215.0, 240.0)  # median, by level
     # Added for the fourth held-out split.
     stripe_wave: str = "sine"  # or "square": a clipped sine, the hard-edged bars of hum
+    # Added for the ninth held-out split: "sawtooth", a ramp and a sharp return (a rolling bar
+    # of a ground loop); defocus_shape "cateye": a disk cut by the lens barrel off-axis.
 
 
 TRAINING = Style(
@@ -226,6 +228,34 @@ EIGHTH_HELD_OUT = Style(
 )
 
 
+# The ninth held-out split (run 13), written before any change of run 13: cast directions no
+# split used (a blue-magenta, an orange-yellow, a cyan-green, a cold blue, a red-magenta),
+# between earlier directions, at the fifth to eighth splits' strength; occluders of new
+# colours (a dark olive-brown, a warm grey, a dark aubergine, a near-black green) with an
+# irregular outline from the middle of a side; sawtooth bars (a ramp and a sharp return) of
+# medium period at any angle; a cat's-eye defocus (a disk clipped by the barrel off-axis);
+# exposure levels of its own.
+NINTH_HELD_OUT = Style(
+    casts=(
+        (1.16, 0.84, 1.04),
+        (0.82, 1.06, 1.18),
+        (1.06, 1.18, 0.8),
+        (1.24, 0.96, 0.88),
+        (0.94, 0.82, 1.2),
+    ),
+    occluder_colours=((28, 52, 62), (95, 105, 120), (60, 28, 40), (18, 28, 20)),
+    occluder_from_edge=True,
+    stripe_periods=(0.02, 0.05),
+    any_angle=True,
+    defocus_aspect=(1.0, 1.0),
+    occluder_shape="blob",
+    defocus_shape="cateye",
+    dark_targets=(89.0, 47.0, 24.0),
+    bright_targets=(181.0, 210.0, 237.0),
+    stripe_wave="sawtooth",
+)
+
+
 def _pick(level: str, mild: float, moderate: float, severe: float) -> float:
     return {"mild": mild, "moderate": moderate, "severe": severe}[level]
 
@@ -285,6 +315,18 @@ def blur(image: Image, rng: np.random.Generator, level: str, style: Style = TRAI
             for k in range(blades)
         ]
         cv2.fillPoly(kernel, [np.round(np.array(corners)).astype(np.int32)], 1.0, cv2.LINE_AA)
+    elif style.defocus_shape == "cateye":
+        # Off the optical axis the lens barrel cuts the spot: two disks' intersection.
+        cv2.circle(kernel, centre, max(1, round(radius)), 1.0, -1, cv2.LINE_AA)
+        turn = float(rng.uniform(0, 2 * np.pi))
+        offset = radius * rng.uniform(0.5, 0.8)
+        barrel = np.zeros_like(kernel)
+        shifted = (
+            round(centre[0] + offset * np.cos(turn)),
+            round(centre[1] + offset * np.sin(turn)),
+        )
+        cv2.circle(barrel, shifted, max(1, round(radius)), 1.0, -1, cv2.LINE_AA)
+        kernel = np.minimum(kernel, barrel)
     elif style.defocus_aspect == (1.0, 1.0):
         cv2.circle(kernel, centre, max(1, round(radius)), 1.0, -1, cv2.LINE_AA)
     else:
@@ -356,6 +398,10 @@ def stripes(image: Image, rng: np.random.Generator, level: str, style: Style = T
     if style.stripe_wave == "square":
         # Hard-edged bars (mains hum, a ground loop): the sine driven into clipping.
         wave = np.tanh(3 * wave) / np.tanh(3)
+    elif style.stripe_wave == "sawtooth":
+        # A rolling bar: the level ramps up across each period and drops back at once.
+        phase = (x * np.cos(angle) + y * np.sin(angle)) / period
+        wave = 2 * (phase - np.floor(phase)) - 1
     return np.clip(image + amplitude * wave[..., None], 0, 255).astype(np.uint8)
 
 

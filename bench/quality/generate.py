@@ -3,15 +3,15 @@
     uv run python bench/quality/generate.py [--split tune|eval|holdout|holdout2|holdout3]
         [--out DIR]
     uv run --with scikit-learn --with matplotlib python bench/quality/generate.py \
-        --split holdout4  # or holdout5 to holdout8
+        --split holdout4  # or holdout5 to holdout9
 
 Each case is three pictures as a camera would deliver them (sensor noise, OSD clock and name,
 JPEG compression): the current sample, the previous one minutes earlier, and the camera's
 reference picture taken on another day.  ``manifest.json`` labels every case with its fault
 (DESIGN.md identifier, or null for a healthy picture), its level and its kind of scene.
-Tune thresholds on ``tune``, ``eval`` and ``holdout`` to ``holdout7`` (each held out once, no
-longer); record ``holdout8``, whose seed, scenes and degradation parameters no detector was
-tuned on (it needs scikit-learn for the china photograph, as ``holdout4`` does).
+Tune thresholds on ``tune``, ``eval`` and ``holdout`` to ``holdout8`` (each held out once, no
+longer); record ``holdout9``, whose seed, scenes and degradation parameters no detector was
+tuned on (it needs matplotlib for the grace_hopper photograph, as ``holdout4`` does).
 """
 
 from __future__ import annotations
@@ -70,6 +70,11 @@ SPLITS = {
     # new windows (seed 10) of five scenes in a mix no split had, and degradation parameters
     # of their own (degrade.EIGHTH_HELD_OUT).
     "holdout8": (["office", "china", "foliage", "gravel", "chelsea", "moon"], 10),
+    # Generated before any change of run 13 and scored once, with the frozen detectors of run
+    # 13: a procedural scene no split had (a city street at night: lamps, lit shop windows),
+    # new windows (seed 11) of five scenes in a mix no split had, and degradation parameters
+    # of their own (degrade.NINTH_HELD_OUT).
+    "holdout9": (["night_street", "grace_hopper", "car_park", "coffee", "grass", "office"], 11),
 }
 STYLES = {
     "holdout": degrade.HELD_OUT,
@@ -80,6 +85,7 @@ STYLES = {
     "holdout6": degrade.SIXTH_HELD_OUT,
     "holdout7": degrade.SEVENTH_HELD_OUT,
     "holdout8": degrade.EIGHTH_HELD_OUT,
+    "holdout9": degrade.NINTH_HELD_OUT,
 }
 VARIANTS = 3
 # Scenes a camera may be turned to (scene_change severe); the list of runs 1-4, kept as it was

@@ -19,6 +19,7 @@ from camhealth.health.measures import Measure, Region
 from camhealth.health.sequence import (
     THUMB_SIZE,
     Sample,
+    brightening,
     exposure_gain,
     near_white_share,
     picture_change,
@@ -42,6 +43,20 @@ LIFTED_GAIN = 0.8
 # seven tuning splits), however much of a near-white sky that clipped (19% of a temple view);
 # overexposed views, even those whose sky clipped whole, fit at 0.60 and over.
 SNOW_GAIN = 0.5
+# Healthy other light over the same view brightens its bright cells by up to about this much
+# (1.07-1.18 where a bright reference then clips: an office's window wall, a temple's pale
+# sky, a shop's floor); what the reference's own bright parts would clip under that is not
+# overexposure.  Overexposure that clips beyond what it explains brightens them by more
+# (1.22-1.7 on the tuning splits), and then nothing is explained.
+HEALTHY_BRIGHTENING = 1.2
+# A median this bright is overexposure whatever the reference explains: healthy light over
+# bright scenes kept its median at 208-228, their severe overexposure reached 233-237.
+WHITE_MEDIAN = 230
+# A thumbnail level that clips (the clipped measures' 250).
+CLIPPED = 250
+# A view match this strong is the reference's scene, however uniform the picture: blank
+# screens match at most 0.24 on the tuning splits, a dark grey moon at brightest 22 0.75-0.81.
+VIEW_SHOWN = 0.5
 # A dark picture this much of which is properly lit has a lit subject to judge (see
 # _judged_by_light).
 LIT_SUBJECT_SHARE = 0.2
@@ -127,10 +142,14 @@ def diagnose(
     # Strong interference also drives a bright sky into clipping (up to 11% of a view), not
     # the whole picture: twice the clipped bar is overexposure, stripes or not.
     bright = _too_bright(v, sample, reference, t)
+    blank = _judge(
+        ImageFault.blank, "uniform_fraction", m.uniform_fraction(v), t.blank_uniform_fraction
+    )
+    # A nearly uniform picture whose edges still match the reference's view is that view far
+    # too dark (a grey surface at a brightest level of 22), not a blank screen.
+    shown = scene.value is not None and scene.value >= VIEW_SHOWN
     checks = [
-        _judge(
-            ImageFault.blank, "uniform_fraction", m.uniform_fraction(v), t.blank_uniform_fraction
-        ),
+        _unless(blank, not shown, f"shows its reference's view (match {scene.value})"),
         _judge(
             ImageFault.too_dark, "bright_level", m.bright_level(v), t.dark_bright_level, below=True
         ),
@@ -185,36 +204,61 @@ def _too_bright(
     v: Views, sample: Sample, reference: Sample | None, t: QualityThresholds
 ) -> FaultCheck:
     fault = ImageFault.too_bright
-    check = _judge(fault, "clipped_fraction", m.clipped_fraction(v), t.bright_clipped_fraction)
+    clipped = m.clipped_fraction(v)
+    check = _judge(fault, "clipped_fraction", clipped, t.bright_clipped_fraction)
     channels = m.channel_clipped_fraction(v)
     gain = exposure_gain(sample, reference) if reference is not None else Measure(0.0, False)
-    beyond = channels
+    beyond, white = channels, check
+    median = m.median_level(v).value
+    factor: float | None = None
     if reference is not None and gain.known:
-        # The same view: a channel clipped where the reference was already white or nearly (a
-        # white sky, a lit ceiling: 27-61% of a temple or corridor view) says nothing; a cast
-        # over it clips one channel there (44-46% of those views, at a median of 198-214).
-        held = near_white_share(reference)
+        # The same view: what the reference had white or nearly says nothing, nor what its
+        # bright parts would clip under the brightening healthy light gives.  A channel
+        # clipped where the reference was near white (a white sky, a lit ceiling: 27-61% of a
+        # temple or corridor view; a cast over it clips one channel there, 44-46% of those
+        # views, at a median of 198-214); white clipped where the reference's window wall or
+        # pale sky, brightened as the picture's bright cells were (1.04-1.18), would clip
+        # (8.6% of an office view against 9% predicted).  Brightened more than healthy light
+        # does, nothing is explained.
+        factor = healthy_brightening(sample, reference)
+        held = near_white_share(reference, factor or 1.0)
         beyond = replace(channels, value=max(channels.value - held, 0.0))
-    candidates = [
-        check,
-        _judge(fault, "channel_clipped_fraction", beyond, t.bright_channel_clipped_fraction),
-    ]
+        if factor is not None and median < WHITE_MEDIAN:
+            would_clip = near_white_share(reference, factor, CLIPPED)
+            unexplained = replace(clipped, value=max(clipped.value - would_clip, 0.0))
+            white = _judge(fault, "clipped_fraction", unexplained, t.bright_clipped_fraction)
+    channel = _judge(fault, "channel_clipped_fraction", beyond, t.bright_channel_clipped_fraction)
+    if factor is not None:
+        # Under healthy light a channel clipped alone is a colour change (a severe cast over
+        # a pale temple view: 50% clipped, brightened 1.04); overexposure that clips one
+        # channel and not white (green leaves, a brown table) brightened 1.73-2.03.
+        channel = _unless(channel, False, "a channel clipped under healthy light: a colour change")
+    candidates = [white, channel]
     if gain.known:
         # A scene without highlights (a grey surface) overexposed clips nothing: its levels
         # were multiplied, where snow and fog lift them towards white.
         measure = replace(gain, region=m.whole(v))
         candidates.append(_judge(fault, "exposure_gain", measure, t.bright_exposure_gain))
-        if gain.value < SNOW_GAIN or (gain.value < LIFTED_GAIN and check.score < 2.0):
+        if gain.value < SNOW_GAIN or (gain.value < LIFTED_GAIN and white.score < 2.0):
             # Lifted, not multiplied: snow's white clips a little (up to 8% of a view), where
             # an overexposed view whose shadows also lifted clips its sky whole (over 30%).
             note = f"levels lifted (slope {gain.value:.2f} on the reference), not multiplied"
-            candidates[0] = _unless(check, False, note)
+            candidates[0] = _unless(white, False, note)
     check = next((c for c in candidates if c.detected), candidates[0])
-    median = m.median_level(v).value
     # A bright sky over a dark street clips the sky only; a picture with a channel clipped over
     # more than half of it is overexposed, however dark its other colours (a brown table).
     bright = median >= t.bright_min_median or channels.value >= 0.5
     return _unless(check, bright, f"median level {median:.0f} is not bright")
+
+
+def healthy_brightening(sample: Sample, reference: Sample) -> float | None:
+    """By how much other light brightened the picture's bright cells since the reference (1
+    when it dimmed them), or None when that is more than healthy light does
+    (``HEALTHY_BRIGHTENING``) or cannot be told."""
+    lift = brightening(sample, reference)
+    if not lift.known or lift.value > HEALTHY_BRIGHTENING:
+        return None
+    return max(1.0, lift.value)
 
 
 def _blur(v: Views, sample: Sample, reference: Sample | None, t: QualityThresholds) -> FaultCheck:

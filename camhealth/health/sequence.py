@@ -246,11 +246,33 @@ def sharpness_kept(current: Sample, reference: Sample) -> Measure:
 NEAR_WHITE = 235
 
 
-def near_white_share(sample: Sample) -> float:
-    """Share of the sample's thumbnail that is white or nearly (``NEAR_WHITE``): what the
-    reference picture already had at the top of the range, where any colour channel clips
-    at once under a little more light or another white balance."""
-    return float(np.count_nonzero(sample.thumb >= NEAR_WHITE)) / sample.thumb.size
+def near_white_share(sample: Sample, gain: float = 1.0, level: float = NEAR_WHITE) -> float:
+    """Share of the sample's thumbnail that is white or nearly (``level``, ``NEAR_WHITE`` by
+    default) once its levels are multiplied by ``gain``: what the reference picture already
+    had at the top of the range, where any colour channel clips at once under a little more
+    light or another white balance, or what it would clip (``level`` 250) under ``gain``."""
+    return float(np.count_nonzero(sample.thumb >= level / gain)) / sample.thumb.size
+
+
+# Cells at least this bright in the reference tell how the picture's light changed at the top
+# of the range, where clipping starts (darker cells carry more of the noise and the offset).
+BRIGHT_CELL = 100
+
+
+def brightening(current: Sample, reference: Sample) -> Measure:
+    """The median ratio of the current cell levels to the reference's, over the reference's
+    bright cells (``BRIGHT_CELL`` and over) that neither picture clipped: by how much the
+    light multiplied the levels where the picture would clip first.
+
+    More light multiplies every level (the gamma curve keeps a product a product); the slope
+    of ``exposure_gain`` reads less where the brightest cells are left out of its fit.  Unknown
+    when fewer than 12 cells are bright and unclipped in both.
+    """
+    now, before = current.level.ravel(), reference.level.ravel()
+    fit = (now < 245) & (before < 245) & (before >= BRIGHT_CELL)
+    if int(fit.sum()) < 12:
+        return Measure(1.0, known=False)
+    return Measure(float(np.median(now[fit] / before[fit])))
 
 
 def exposure_gain(current: Sample, reference: Sample) -> Measure:

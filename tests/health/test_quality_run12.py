@@ -11,7 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from camhealth.health.quality import ImageFault, _darkened
+from camhealth.health import quality
+from camhealth.health.quality import ImageFault, _darkened, healthy_brightening
 from camhealth.health.sequence import NEAR_WHITE, near_white_share, sharpness_kept
 from camhealth.health.thresholds import QualityThresholds
 from tests.health.quality_pictures import SIZE, camera, defocus, exposure, fog, photo
@@ -74,15 +75,22 @@ def test_an_overexposed_view_of_the_white_wall_is_still_too_bright() -> None:
     assert ImageFault.too_bright in run(camera(exposure(room, 2.5)), reference).faults
 
 
-def test_the_channel_rule_against_the_reference_flips_at_its_bar() -> None:
+def test_the_channel_rule_against_the_reference_flips_at_its_bar(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """What counts is the channel share beyond the reference's near-white share: a strong
-    red cast clips the white wall (30%) and the brightest furniture besides."""
+    red cast clips the white wall (30%) and the brightest furniture besides.  Since run 13
+    the channel rule only counts when the light brightened the picture more than healthy
+    light does (under healthy light a channel clipped alone is a colour change): here no
+    brightening is taken for healthy."""
+    monkeypatch.setattr(quality, "HEALTHY_BRIGHTENING", 0.0)
     room = white_wall_room(0.30)
     reference = sample(camera(room, seed=2))
     red = camera(cast(room, (0.8, 1.0, 1.6)))
     alone = run(red).check(ImageFault.too_bright)
     channels = run(red, bright_clipped_fraction=1.0).check(ImageFault.too_bright).value
     assert channels is not None and alone.detected
+    assert healthy_brightening(sample(red), reference) is None
     beyond = channels - near_white_share(reference)
     assert 0.02 < beyond < DEFAULTS.bright_channel_clipped_fraction
     only = {"bright_clipped_fraction": 1.0, "bright_exposure_gain": 10.0}
