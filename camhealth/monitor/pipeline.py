@@ -496,8 +496,8 @@ class Pipeline:
 
     async def _publish_off_loop(self, now: datetime) -> None:
         """The same, built in a thread: at 20,000 cameras a build takes ~0.5-1 s of CPU, which
-        on the loop was a stall that made the frames probes in flight time out as ``late``.
-        The thread shares the GIL with the loop (it lets go every few milliseconds) instead."""
+        on the loop is a stall of every probe in flight; the thread shares the GIL with the
+        loop in slices of milliseconds instead (the same CPU, spread out)."""
         inputs = self._snapshot_inputs(now)
         self._snapshot = await asyncio.to_thread(self._build, inputs)
 
