@@ -208,9 +208,9 @@ def _too_bright(
     check = _judge(fault, "clipped_fraction", clipped, t.bright_clipped_fraction)
     channels = m.channel_clipped_fraction(v)
     gain = exposure_gain(sample, reference) if reference is not None else Measure(0.0, False)
-    beyond, white = channels, check
+    white, beyond = check, channels
     median = m.median_level(v).value
-    factor: float | None = None
+    healthy = False  # the same view, under light no brighter than healthy light gives
     if reference is not None and gain.known:
         # The same view: what the reference had white or nearly says nothing, nor what its
         # bright parts would clip under the brightening healthy light gives.  A channel
@@ -221,19 +221,21 @@ def _too_bright(
         # (8.6% of an office view against 9% predicted).  Brightened more than healthy light
         # does, nothing is explained.
         factor = healthy_brightening(sample, reference)
-        held = near_white_share(reference, factor or 1.0)
-        beyond = replace(channels, value=max(channels.value - held, 0.0))
-        if factor is not None and median < WHITE_MEDIAN:
+        healthy = factor is not None
+        if factor is None:
+            held = near_white_share(reference)
+            beyond = replace(channels, value=max(channels.value - held, 0.0))
+        elif median < WHITE_MEDIAN:
             would_clip = near_white_share(reference, factor, CLIPPED)
             unexplained = replace(clipped, value=max(clipped.value - would_clip, 0.0))
             white = _judge(fault, "clipped_fraction", unexplained, t.bright_clipped_fraction)
-    channel = _judge(fault, "channel_clipped_fraction", beyond, t.bright_channel_clipped_fraction)
-    if factor is not None:
+    candidates = [white]
+    if not healthy:
         # Under healthy light a channel clipped alone is a colour change (a severe cast over
-        # a pale temple view: 50% clipped, brightened 1.04); overexposure that clips one
-        # channel and not white (green leaves, a brown table) brightened 1.73-2.03.
-        channel = _unless(channel, False, "a channel clipped under healthy light: a colour change")
-    candidates = [white, channel]
+        # a pale temple view: 50% clipped, brightened 1.04), not judged here; overexposure that
+        # clips one channel and not white (green leaves, a brown table) brightened 1.73-2.03.
+        bar = t.bright_channel_clipped_fraction
+        candidates.append(_judge(fault, "channel_clipped_fraction", beyond, bar))
     if gain.known:
         # A scene without highlights (a grey surface) overexposed clips nothing: its levels
         # were multiplied, where snow and fog lift them towards white.

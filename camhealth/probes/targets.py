@@ -120,11 +120,9 @@ class Probers:
         now = asyncio.get_running_loop().time()
         last = self._identified.pop(camera.id, None)
         due = last is None or now - last >= self.config.identity_interval
-        if due:
-            last = now
         result = await probe_onvif(target, self.onvif, discover=camera.discover, identify=due)
-        if result.ok and last is not None:
-            self._identified[camera.id] = last
+        if result.ok:
+            self._identified[camera.id] = now if last is None or due else last
         return result
 
     async def platform(self, camera: Watched) -> ProbeResult:
